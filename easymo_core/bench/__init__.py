@@ -1,0 +1,1 @@
+"""Benchmarks behind `easymo bench`: each prints a table, or JSON with its figures and ratio."""

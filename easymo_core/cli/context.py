@@ -1,0 +1,111 @@
+"""What every command shares: the chosen profile, output helpers, and error handling."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from easymo_core.config import Profile, ProfileStore, resolve_profile
+from easymo_core.config.paths import log_dir
+from easymo_core.errors import EasymoError
+from easymo_core.logs import setup_logging
+from easymo_core.logs.redact import redact
+from easymo_core.storage.engine import Database
+from easymo_core.storage.open import open_database
+
+log = logging.getLogger("easymo.cli")
+
+
+@dataclass
+class CliState:
+    profile_name: str | None = None
+    db_url: str | None = None
+    debug: bool = False
+    _profile: Profile | None = field(default=None, repr=False)
+    _db: Database | None = field(default=None, repr=False)
+
+    def setup_logging(self) -> None:
+        setup_logging(debug=self.debug, log_file=log_dir() / "easymo.log")
+
+    @property
+    def store(self) -> ProfileStore:
+        return ProfileStore()
+
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = resolve_profile(self.profile_name, db_url=self.db_url)
+        return self._profile
+
+    def database(self, *, check_schema: bool = True) -> Database:
+        if self._db is None:
+            self._db = open_database(self.profile(), check_schema=check_schema)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+
+def state(ctx: click.Context | None = None) -> CliState:
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_object(CliState)
+    if obj is None:  # a group invoked on its own (tests with CliRunner)
+        obj = CliState()
+        ctx.obj = obj
+    return obj
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def run_guarded(command: click.BaseCommand, argv: list[str] | None) -> int:
+    """Run the click command; user errors become one line on stderr and exit 1."""
+    try:
+        command.main(args=argv, prog_name="easymo", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"error: {redact(exc.format_message())}", err=True)
+        return 1
+    except EasymoError as exc:
+        click.echo(f"error: {redact(exc.one_line())}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: log the trace to the file, show one line
+        log.exception("unexpected error")
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:200]} "
+            f"(details in {log_dir() / 'easymo.log'})",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()

@@ -1,0 +1,50 @@
+"""The `easymo` command: one click group, one module per command group."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from easymo_core.cli.context import CliState, run_guarded
+
+# (module, attribute) of every command group; each lives in easymo_core/cli/<name>_cmd.py.
+_GROUPS: tuple[tuple[str, str], ...] = (
+    ("easymo_core.cli.profile_cmd", "profile"),
+    ("easymo_core.cli.secrets_cmd", "secrets"),
+    ("easymo_core.cli.db_cmd", "db"),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    help="Profile to use (default: the active one, or $EASYMO_PROFILE).",
+)
+@click.option(
+    "--db-url", metavar="URL", help="Database URL, overriding the profile and $EASYMO_DB_URL."
+)
+@click.option("--debug", is_flag=True, help="Verbose logs; phone numbers are shown unmasked.")
+@click.version_option(package_name="easymo-console", prog_name="easymo")
+@click.pass_context
+def cli(ctx: click.Context, profile_name: str | None, db_url: str | None, debug: bool) -> None:
+    """easyMO Console: manage WhatsApp Business templates, send and track messages."""
+    ctx.obj = CliState(profile_name=profile_name, db_url=db_url, debug=debug)
+    ctx.obj.setup_logging()
+    ctx.call_on_close(ctx.obj.close)
+
+
+for _module, _attr in _GROUPS:
+    cli.add_command(getattr(importlib.import_module(_module), _attr))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: exit 0 ok, 1 user error (one line), 2 usage."""
+    sys.exit(run_guarded(cli, argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""`easymo profile list|show|add|use|remove`."""
+
+from __future__ import annotations
+
+import click
+
+from easymo_core.cli.context import emit_json, print_table, state
+from easymo_core.config import SANDBOX, Profile
+from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
+from easymo_core.secrets import has_secret
+
+
+@click.group()
+def profile() -> None:
+    """Profiles: which number, which Graph API, which database."""
+
+
+def _describe(p: Profile, active: str) -> dict[str, object]:
+    return {
+        "name": p.name,
+        "active": p.name == active,
+        "kind": p.kind,
+        "graph_url": p.graph_url,
+        "graph_version": p.graph_version,
+        "phone_number_id": p.phone_number_id,
+        "waba_id": p.waba_id,
+        "db_url": p.db_url,
+        "messages_per_second": p.messages_per_second,
+        "fallbacks": list(p.fallbacks),
+    }
+
+
+@profile.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_(as_json: bool) -> None:
+    """List profiles; the active one is marked with '*'."""
+    store = state().store
+    active = store.active_name()
+    profiles = store.all()
+    if as_json:
+        emit_json([_describe(p, active) for p in profiles])
+        return
+    rows = [
+        ["*" if p.name == active else "", p.name, p.kind, p.phone_number_id, p.graph_url]
+        for p in profiles
+    ]
+    print_table(["", "name", "kind", "phone-number id", "graph url"], rows)
+
+
+@profile.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def show(name: str | None, as_json: bool) -> None:
+    """Show a profile (default: the one in force, with environment overrides applied)."""
+    st = state()
+    p = st.store.get(name) if name else st.profile()
+    info = _describe(p, st.store.active_name())
+    info["access_token"] = "set" if has_secret(p, "token") else "missing"
+    info["app_secret"] = "set" if has_secret(p, "app-secret") else "missing"
+    if as_json:
+        emit_json(info)
+        return
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        click.echo(f"{key.ljust(width)}  {shown}")
+
+
+@profile.command()
+@click.argument("name")
+@click.option("--graph-url", default=DEFAULT_GRAPH_URL, show_default=True)
+@click.option("--graph-version", default=DEFAULT_GRAPH_VERSION, show_default=True)
+@click.option("--phone-number-id", required=True, help="From WhatsApp Manager > API Setup.")
+@click.option("--waba-id", required=True, help="WhatsApp Business Account id.")
+@click.option("--db-url", "profile_db_url", required=True, help="postgresql://... or sqlite:///PATH")
+@click.option("--verify-token", default="", help="Webhook verify token you gave Meta.")
+@click.option("--messages-per-second", type=float, default=80.0, show_default=True)
+@click.option(
+    "--fallback",
+    "fallbacks",
+    multiple=True,
+    type=click.Choice(FALLBACK_RULES),
+    help="Fallback rules in order (repeat). Default: all, in this order.",
+)
+@click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
+@click.option("--replace", is_flag=True, help="Overwrite an existing profile of that name.")
+def add(
+    name: str,
+    graph_url: str,
+    graph_version: str,
+    phone_number_id: str,
+    waba_id: str,
+    profile_db_url: str,
+    verify_token: str,
+    messages_per_second: float,
+    fallbacks: tuple[str, ...],
+    make_active: bool,
+    replace: bool,
+) -> None:
+    """Add a real profile. Store its secrets with `easymo secrets set`."""
+    from easymo_core.errors import ConfigError
+    from easymo_core.storage.engine import parse_url
+
+    store = state().store
+    if name == SANDBOX:
+        raise ConfigError("'sandbox' is the built-in profile", hint="choose another name")
+    if name in store.names() and not replace:
+        raise ConfigError(f"profile {name!r} exists", hint="pass --replace to overwrite it")
+    parse_url(profile_db_url)  # refuse a malformed URL before writing anything
+    p = Profile(
+        name=name,
+        kind="real",
+        graph_url=graph_url.rstrip("/"),
+        graph_version=graph_version,
+        phone_number_id=phone_number_id,
+        waba_id=waba_id,
+        db_url=profile_db_url,
+        verify_token=verify_token,
+        messages_per_second=messages_per_second,
+        fallbacks=fallbacks or FALLBACK_RULES,
+    )
+    store.save(p)
+    if make_active:
+        store.use(name)
+    click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
+    click.echo(f"next: easymo secrets set token --profile {name}")
+
+
+@profile.command()
+@click.argument("name")
+def use(name: str) -> None:
+    """Make NAME the active profile."""
+    state().store.use(name)
+    click.echo(f"active profile: {name}")
+
+
+@profile.command()
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove(name: str, yes: bool) -> None:
+    """Remove a profile and its secrets from the keyring (the database is untouched)."""
+    from easymo_core.secrets import delete_secrets
+    from easymo_core.errors import SecretsError
+
+    store = state().store
+    store.get(name)  # unknown names fail before asking
+    if not yes:
+        click.confirm(f"Remove profile {name!r}?", abort=True)
+    store.remove(name)
+    try:
+        delete_secrets(name)
+    except SecretsError:
+        pass  # no keyring: there were no secrets stored for it either
+    click.echo(f"profile {name!r} removed")

@@ -1,0 +1,6 @@
+"""One logging set-up for the CLI, the console and the servers, with redaction."""
+
+from easymo_core.logs.redact import mask_phones, redact, register_secret
+from easymo_core.logs.setup import setup_logging
+
+__all__ = ["mask_phones", "redact", "register_secret", "setup_logging"]

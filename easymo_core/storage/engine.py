@@ -1,0 +1,165 @@
+"""Opening the database: URL checks, SQLite pragmas, and errors a user can act on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from easymo_core.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def parse_url(url: str) -> URL:
+    """Validate a database URL and pick the driver; raise DatabaseError on a bad one."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(
+            f"malformed database URL {_safe(url)!r}",
+            hint="use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if not parsed.database:
+            raise DatabaseError(f"database URL {_safe(url)!r} names no database")
+    elif backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return parsed
+    else:
+        raise DatabaseError(
+            f"unsupported database {backend!r} in {_safe(url)!r}",
+            hint="easymo runs on SQLite and PostgreSQL",
+        )
+    return parsed
+
+
+def _safe(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        # WAL lets the receiver write while consoles read; NORMAL sync is safe under WAL.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.OperationalError:
+        pass  # read-only files cannot switch journal mode; reads still work
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with this project's settings; nothing is connected yet."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "easymo"})
+    return create_engine(parsed, **kwargs)
+
+
+def explain_operational_error(err: BaseException, url: str) -> DatabaseError:
+    """Turn a driver error into one line that says what to do."""
+    text_ = (
+        str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
+    )
+    low = text_.lower()
+    where = _safe(url)
+    if "file is not a database" in low or "malformed" in low or "not a database" in low:
+        return DatabaseError(
+            f"the database file of {where} is corrupt ({text_})",
+            hint="move the file aside and run `easymo db upgrade` to create a new one; "
+            "nothing was changed",
+        )
+    if "readonly" in low or "read-only" in low:
+        return DatabaseError(
+            f"the database {where} is read-only ({text_})",
+            hint="check the file's permissions and its folder's; nothing was changed",
+        )
+    if "unable to open database file" in low:
+        return DatabaseError(
+            f"cannot open the database file of {where}",
+            hint="check that the folder exists and is writable",
+        )
+    if (
+        "connection refused" in low
+        or "could not connect" in low
+        or "timeout" in low
+        or "timed out" in low
+    ):
+        return DatabaseError(
+            f"cannot reach PostgreSQL at {where} ({text_})",
+            hint="check that the server runs and the host and port are right",
+        )
+    if "password authentication failed" in low or "authentication" in low:
+        return DatabaseError(
+            f"PostgreSQL refused the login for {where}",
+            hint="check the user name and password in the database URL",
+        )
+    if "does not exist" in low and "database" in low:
+        return DatabaseError(
+            f"the PostgreSQL database of {where} does not exist ({text_})",
+            hint="create it with `createdb`, then run `easymo db upgrade`",
+        )
+    return DatabaseError(f"database error on {where}: {text_}")
+
+
+class Database:
+    """An engine and its session factory for one URL."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_db_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ping(self) -> None:
+        """Connect once; raise DatabaseError naming the problem."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                if self.dialect == "sqlite":
+                    # A corrupt file often opens fine and fails at the first real read.
+                    conn.execute(text("SELECT count(*) FROM sqlite_master"))
+        except (exc.OperationalError, exc.DatabaseError, exc.InterfaceError) as err:
+            raise explain_operational_error(err, self.url) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

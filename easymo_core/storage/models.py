@@ -1,0 +1,380 @@
+"""The shared database schema (SQLAlchemy 2, typed).
+
+The database is the shared truth between webhook receivers and every admin's console.
+Every change here comes with an Alembic migration in storage/migrations/versions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from easymo_core.storage.types import BigId, EpochMs
+
+# Stable constraint names, so migrations can drop and alter them on both dialects.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OUTBOUND_STATUSES = ("queued", "accepted", "sent", "delivered", "read", "failed")
+MESSAGE_STATUSES = (*OUTBOUND_STATUSES, "received")
+SOURCES = ("composer", "cli", "bulk", "flow", "webhook", "sandbox", "import", "api")
+# Latency histogram upper bounds in ms; the last bucket is open-ended.
+LATENCY_BUCKETS_MS = (
+    250,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    300_000,
+    900_000,
+    3_600_000,
+)
+N_BUCKETS = len(LATENCY_BUCKETS_MS) + 1
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: EpochMs,
+    }
+
+
+class Message(Base):
+    """One outbound or inbound WhatsApp message and its delivery history in brief."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("direction IN ('out', 'in')", name="direction"),
+        CheckConstraint(f"status IN ({_in(MESSAGE_STATUSES)})", name="status"),
+        Index("ix_messages_created", "created_at"),
+        Index("ix_messages_status_created", "status", "created_at"),
+        Index("ix_messages_template_created", "template_name", "template_language", "created_at"),
+        Index("ix_messages_contact_created", "contact_wa_id", "created_at"),
+        Index("ix_messages_error_created", "error_code", "created_at"),
+        Index("ix_messages_context", "context_wamid"),
+        Index("ix_messages_updated", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    wamid: Mapped[str | None] = mapped_column(String(160), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    phone_number_id: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(3))
+    contact_wa_id: Mapped[str] = mapped_column(String(20))
+    # text | template | interactive | reply (inbound button/list reply) | image | ...
+    type: Mapped[str] = mapped_column(String(16))
+    template_name: Mapped[str | None] = mapped_column(String(512))
+    template_language: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(16))
+    admin: Mapped[str | None] = mapped_column(String(64))
+    fallback: Mapped[str | None] = mapped_column(String(48))
+    context_wamid: Mapped[str | None] = mapped_column(String(160))
+    reply_id: Mapped[str | None] = mapped_column(String(256))
+    bulk_job_id: Mapped[int | None] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_sessions.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(String(256))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    delivery_latency_ms: Mapped[int | None] = mapped_column(BigInteger)
+    read_latency_ms: Mapped[int | None] = mapped_column(BigInteger)
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
+    pricing_category: Mapped[str | None] = mapped_column(String(32))
+
+
+class StatusEvent(Base):
+    """Append-only log of every distinct status Meta reported, with its raw payload.
+
+    A (wamid, status, timestamp) triple is stored once: Meta delivers at least once.
+    ``applied`` is false while the message is unknown (status before the send's answer).
+    """
+
+    __tablename__ = "status_events"
+    __table_args__ = (
+        UniqueConstraint("wamid", "status", "meta_ts", name="uq_status_events_dedupe"),
+        Index("ix_status_events_pending", "applied", "wamid"),
+        Index("ix_status_events_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    wamid: Mapped[str] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(16))
+    meta_ts: Mapped[datetime]
+    received_at: Mapped[datetime]
+    recipient_id: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(String(256))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
+    pricing_category: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)
+    webhook_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="SET NULL")
+    )
+
+
+class WebhookEvent(Base):
+    """A signed POST from Meta, made durable before the receiver answers 200."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_unprocessed", "processed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    receiver: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Template(Base):
+    """A template as synced from Meta, or a local draft not yet submitted."""
+
+    __tablename__ = "templates"
+    __table_args__ = (
+        UniqueConstraint("waba_id", "name", "language", name="uq_templates_name_language"),
+        Index("ix_templates_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    waba_id: Mapped[str] = mapped_column(String(32))
+    meta_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24))
+    parameter_format: Mapped[str] = mapped_column(String(16), default="POSITIONAL")
+    components: Mapped[list[Any]] = mapped_column(JSON)
+    quality_score: Mapped[str | None] = mapped_column(String(16))
+    rejected_reason: Mapped[str | None] = mapped_column(String(64))
+    is_draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    synced_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_last_inbound", "last_inbound_at"),)
+
+    wa_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    profile_name: Mapped[str | None] = mapped_column(String(256))
+    first_seen_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+    last_outbound_at: Mapped[datetime | None]
+    messages_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    messages_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    engagement_score: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime]
+
+
+class ConversationSession(Base):
+    """Messages with one contact with no idle gap longer than the session timeout."""
+
+    __tablename__ = "conversation_sessions"
+    __table_args__ = (
+        Index("ix_sessions_contact_last", "contact_wa_id", "last_message_at"),
+        Index("ix_sessions_started", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    contact_wa_id: Mapped[str] = mapped_column(ForeignKey("contacts.wa_id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    last_message_at: Mapped[datetime]
+    messages_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    messages_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    user_response_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    user_response_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    business_response_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    business_response_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flow_completed: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+
+
+class ConversationFlow(Base):
+    __tablename__ = "conversation_flows"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str | None] = mapped_column(String(256))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FlowState(Base):
+    """Where one contact is in one flow."""
+
+    __tablename__ = "flow_states"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'completed', 'abandoned')", name="status"),
+        Index("ix_flow_states_contact_status", "contact_wa_id", "status"),
+        Index("ix_flow_states_flow_started", "flow_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("conversation_flows.id", ondelete="CASCADE"))
+    contact_wa_id: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    current_step: Mapped[str | None] = mapped_column(String(128))
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    step_deadline_at: Mapped[datetime | None]
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_sessions.id", ondelete="SET NULL")
+    )
+
+
+def _bucket_columns(prefix: str) -> dict[str, Any]:
+    return {
+        f"{prefix}_h{i:02d}": mapped_column(Integer, default=0, server_default="0", nullable=False)
+        for i in range(N_BUCKETS)
+    }
+
+
+class DeliveryRollup(Base):
+    """Hourly delivery figures per template and language ('' for non-template messages)."""
+
+    __tablename__ = "delivery_rollups"
+
+    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    clicks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivery_latency_sum_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    delivery_latency_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    read_latency_sum_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    read_latency_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Histogram buckets (see LATENCY_BUCKETS_MS) so p50/p95 come without scanning messages.
+    locals().update(_bucket_columns("dl"))
+    locals().update(_bucket_columns("rd"))
+
+
+class ErrorRollup(Base):
+    """Hourly failures per template, language and Meta error code."""
+
+    __tablename__ = "error_rollups"
+
+    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class BulkJob(Base):
+    """A bulk send of one template to a CSV of recipients; resumable."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    template_name: Mapped[str] = mapped_column(String(512))
+    template_language: Mapped[str] = mapped_column(String(16))
+    csv_path: Mapped[str] = mapped_column(Text)
+    csv_sha256: Mapped[str] = mapped_column(String(64))
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BulkRecipient(Base):
+    __tablename__ = "bulk_recipients"
+    __table_args__ = (
+        UniqueConstraint("job_id", "line_no", name="uq_bulk_recipients_line"),
+        Index("ix_bulk_recipients_job_status", "job_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(20))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class MetaAnalytics(Base):
+    """Figures pulled from Meta (template and conversation analytics), per day or hour."""
+
+    __tablename__ = "meta_analytics"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end: Mapped[int] = mapped_column(BigInteger)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pulled_at: Mapped[datetime]
+
+
+class AppState(Base):
+    """Small named values shared between processes: cursors, scheduler job state."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,25 @@
+"""Open a profile's database, checked against the code's schema version."""
+
+from __future__ import annotations
+
+from easymo_core.config.profile import Profile
+from easymo_core.errors import ConfigError
+from easymo_core.storage import migrate
+from easymo_core.storage.engine import Database
+
+
+def open_database(profile: Profile, *, check_schema: bool = True) -> Database:
+    """The database of ``profile``; the sandbox's is created and upgraded on first use."""
+    if not profile.db_url:
+        raise ConfigError(
+            f"profile {profile.name!r} has no database URL",
+            hint=f"run `easymo profile add {profile.name} --db-url URL` or set EASYMO_DB_URL",
+        )
+    db = Database(profile.db_url)
+    if check_schema:
+        try:
+            migrate.ensure_current(db, auto_upgrade=profile.is_sandbox)
+        except BaseException:
+            db.dispose()
+            raise
+    return db

@@ -1,0 +1,1 @@
+"""Message templates: the model, validation rules, variables, rendering for previews."""

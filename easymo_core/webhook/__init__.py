@@ -1,0 +1,1 @@
+"""Meta webhook receiver: verification handshake, signature check, durable event intake."""

@@ -1,0 +1,107 @@
+"""Migrations up and down, and the models matching them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from easymo_core.errors import DatabaseError
+from easymo_core.storage import migrate
+from easymo_core.storage.engine import Database
+from easymo_core.storage.models import Base
+
+EXPECTED_TABLES = set(Base.metadata.tables)
+
+
+def test_upgrade_downgrade_upgrade(empty_db_url: str, dialect: str) -> None:
+    db = Database(empty_db_url)
+    try:
+        assert migrate.status(db).state == "empty"
+        assert migrate.upgrade(db).state == "current"
+        assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())
+        assert db.dialect == dialect
+        assert migrate.downgrade(db, "base").state == "empty"
+        assert not EXPECTED_TABLES & set(inspect(db.engine).get_table_names())
+        assert migrate.upgrade(db).state == "current"
+    finally:
+        db.dispose()
+
+
+def test_models_match_migrations(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models differ from the migrations: {diff}"
+
+
+def test_database_newer_than_code_is_refused(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    st = migrate.status(db)
+    assert st.state == "ahead"
+    with pytest.raises(DatabaseError, match="newer than this easymo"):
+        migrate.upgrade(db)
+    with pytest.raises(DatabaseError, match="9999_future"):
+        migrate.ensure_current(db)
+    with db.engine.connect() as conn:  # nothing changed
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999_future"
+
+
+def test_empty_database_is_refused_unless_auto_upgrade(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
+    try:
+        with pytest.raises(DatabaseError, match="easymo db upgrade"):
+            migrate.ensure_current(db)
+        migrate.ensure_current(db, auto_upgrade=True)
+        assert migrate.status(db).state == "current"
+    finally:
+        db.dispose()
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+    db.dispose()
+
+
+def test_corrupt_sqlite_file_gives_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    garbage = b"this is not a database at all" * 200
+    path.write_bytes(garbage)
+    db = Database(f"sqlite:///{path}")
+    with pytest.raises(DatabaseError, match="corrupt") as err:
+        migrate.upgrade(db)
+    assert "move the file aside" in err.value.one_line()
+    db.dispose()
+    assert path.read_bytes() == garbage  # nothing was changed
+
+
+def test_read_only_sqlite_file_as_any_user(tmp_path: Path) -> None:
+    """A read-only database (SQLite's read-only mode, which even root cannot bypass)."""
+    path = tmp_path / "ro2.db"
+    db = Database(f"sqlite:///{path}")
+    db.ping()
+    db.dispose()
+    ro = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    with pytest.raises(DatabaseError, match="read-only"):
+        migrate.upgrade(ro)
+    ro.dispose()
+
+
+def test_unreachable_postgresql_gives_clear_error() -> None:
+    db = Database("postgresql://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(DatabaseError, match="cannot reach PostgreSQL at .*127.0.0.1:1"):
+        migrate.status(db)
+    db.dispose()
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://x@y/z", "postgresql://host-only"])
+def test_malformed_urls(url: str) -> None:
+    with pytest.raises(DatabaseError):
+        Database(url)
