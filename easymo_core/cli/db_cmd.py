@@ -46,5 +46,8 @@ def check() -> None:
     database = state().database(check_schema=False)
     st = migrate.status(database)
     if st.state != "current":
-        raise DatabaseError(st.describe(), hint="run `easymo db upgrade`" if st.state != "ahead" else "upgrade easymo")
+        raise DatabaseError(
+            st.describe(),
+            hint="run `easymo db upgrade`" if st.state != "ahead" else "upgrade easymo",
+        )
     click.echo(st.describe())

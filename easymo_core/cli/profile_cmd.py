@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from easymo_core.cli.context import emit_json, print_table, state
@@ -41,8 +43,7 @@ def list_(as_json: bool) -> None:
         emit_json([_describe(p, active) for p in profiles])
         return
     rows = [
-        ["*" if p.name == active else "", p.name, p.kind, p.phone_number_id, p.graph_url]
-        for p in profiles
+        ["*" if p.name == active else "", p.name, p.kind, p.phone_number_id, p.graph_url] for p in profiles
     ]
     print_table(["", "name", "kind", "phone-number id", "graph url"], rows)
 
@@ -139,16 +140,15 @@ def use(name: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def remove(name: str, yes: bool) -> None:
     """Remove a profile and its secrets from the keyring (the database is untouched)."""
-    from easymo_core.secrets import delete_secrets
     from easymo_core.errors import SecretsError
+    from easymo_core.secrets import delete_secrets
 
     store = state().store
     store.get(name)  # unknown names fail before asking
     if not yes:
         click.confirm(f"Remove profile {name!r}?", abort=True)
     store.remove(name)
-    try:
+    # No keyring means no secrets were stored for it either.
+    with contextlib.suppress(SecretsError):
         delete_secrets(name)
-    except SecretsError:
-        pass  # no keyring: there were no secrets stored for it either
     click.echo(f"profile {name!r} removed")

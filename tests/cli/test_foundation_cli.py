@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from easymo_core.cli.main import cli
 from easymo_core.cli.context import run_guarded
+from easymo_core.cli.main import cli
 from easymo_core.config import ProfileStore
 from easymo_core.storage.engine import Database
 from tests.conftest import MemoryKeyring

@@ -1,0 +1,389 @@
+"""The status ingest: the one path for every status and inbound message.
+
+Whoever hands it events (the webhook receiver, an import, a test), it stores each distinct
+status once (append-only, raw payload kept), moves the message forward by the rules in
+status_rules, records inbound messages and opens the contact's 24-hour window. It works on
+batches with set-based SQL, so a receiver can ingest thousands of events per second.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy.engine import Connection
+
+from easymo_core.messaging.status_rules import rank_sql
+from easymo_core.messaging.webhook_payload import (
+    InboundRecord,
+    StatusRecord,
+    TemplateUpdate,
+    WebhookBatch,
+)
+from easymo_core.storage.engine import Database
+from easymo_core.storage.models import Contact, Message, StatusEvent, Template
+from easymo_core.storage.sql import insert_ignore, upsert
+from easymo_core.storage.types import to_ms, utcnow
+
+log = logging.getLogger(__name__)
+
+messages_t = Message.__table__
+events_t = StatusEvent.__table__
+contacts_t = Contact.__table__
+templates_t = Template.__table__
+
+# One UPDATE applies one status event to its message. Right-hand sides read the row's old
+# values in both SQLite and PostgreSQL, so each expression is self-contained.
+_APPLY_SQL = text(
+    f"""
+UPDATE messages SET
+  status = CASE WHEN {rank_sql(":status")} > {rank_sql("status")} THEN :status ELSE status END,
+  sent_at = CASE WHEN :status = 'sent' AND (sent_at IS NULL OR sent_at > :ts)
+                 THEN :ts ELSE sent_at END,
+  delivered_at = CASE WHEN :status IN ('delivered', 'read')
+                       AND (delivered_at IS NULL OR delivered_at > :ts)
+                      THEN :ts ELSE delivered_at END,
+  read_at = CASE WHEN :status = 'read' AND (read_at IS NULL OR read_at > :ts)
+                 THEN :ts ELSE read_at END,
+  failed_at = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at > :ts)
+                   THEN :ts ELSE failed_at END,
+  error_code = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
+                    THEN :error_code ELSE error_code END,
+  error_title = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
+                     THEN :error_title ELSE error_title END,
+  error_detail = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
+                      THEN :error_detail ELSE error_detail END,
+  conversation_id = COALESCE(conversation_id, :conversation_id),
+  pricing_category = COALESCE(pricing_category, :pricing_category),
+  updated_at = :now
+WHERE wamid = :wamid AND direction = 'out'
+"""
+)
+_LATENCY_SQL = text(
+    """
+UPDATE messages SET
+  delivery_latency_ms = CASE WHEN delivered_at IS NOT NULL AND sent_at IS NOT NULL
+                             THEN delivered_at - sent_at END,
+  read_latency_ms = CASE WHEN read_at IS NOT NULL AND delivered_at IS NOT NULL
+                         THEN read_at - delivered_at END
+WHERE wamid = :wamid AND direction = 'out'
+"""
+)
+
+
+@dataclass
+class IngestResult:
+    statuses_new: int = 0
+    statuses_duplicate: int = 0
+    statuses_pending: int = 0
+    inbound_new: int = 0
+    inbound_duplicate: int = 0
+    templates_updated: int = 0
+    changed_wamids: set[str] = field(default_factory=set)
+    inbound: list[InboundRecord] = field(default_factory=list)
+
+    def merge(self, other: IngestResult) -> None:
+        self.statuses_new += other.statuses_new
+        self.statuses_duplicate += other.statuses_duplicate
+        self.statuses_pending += other.statuses_pending
+        self.inbound_new += other.inbound_new
+        self.inbound_duplicate += other.inbound_duplicate
+        self.templates_updated += other.templates_updated
+        self.changed_wamids |= other.changed_wamids
+        self.inbound.extend(other.inbound)
+
+
+InboundListener = Callable[[Connection, InboundRecord], None]
+
+
+class StatusIngest:
+    """Applies webhook batches to the database; safe to run in many processes at once."""
+
+    def __init__(self, db: Database, *, source: str = "webhook") -> None:
+        self.db = db
+        self.source = source
+        # Called inside the ingest transaction for each new inbound message (flows use it).
+        self.inbound_listeners: list[InboundListener] = []
+
+    # -- public API ------------------------------------------------------------------
+    def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
+        with self.db.engine.begin() as conn:
+            return self.ingest_in(conn, batch, webhook_event_id=webhook_event_id)
+
+    def ingest_in(
+        self, conn: Connection, batch: WebhookBatch, *, webhook_event_id: int | None = None
+    ) -> IngestResult:
+        result = IngestResult()
+        now = utcnow()
+        if batch.inbound:
+            self._inbound(conn, batch.inbound, now, result)
+        if batch.statuses:
+            self._statuses(conn, batch.statuses, now, webhook_event_id, result)
+        if batch.template_updates:
+            self._templates(conn, batch.template_updates, now, result)
+        return result
+
+    def apply_pending(self, conn: Connection, wamids: Iterable[str] | None = None) -> int:
+        """Apply held statuses whose message is now known; returns how many were applied.
+
+        The processor calls it right after it records a wamid; the scheduler sweeps with no
+        argument, which also catches the race where a status and its send's answer are
+        written by two transactions at the same moment.
+        """
+        query = (
+            select(
+                events_t.c.id,
+                events_t.c.wamid,
+                events_t.c.status,
+                events_t.c.meta_ts,
+                events_t.c.error_code,
+                events_t.c.error_title,
+                events_t.c.error_detail,
+                events_t.c.conversation_id,
+                events_t.c.pricing_category,
+            )
+            .join(
+                messages_t,
+                and_(messages_t.c.wamid == events_t.c.wamid, messages_t.c.direction == "out"),
+            )
+            .where(events_t.c.applied.is_(False))
+            .order_by(events_t.c.id)
+        )
+        if wamids is not None:
+            wamid_list = list(wamids)
+            if not wamid_list:
+                return 0
+            query = query.where(events_t.c.wamid.in_(wamid_list))
+        rows = conn.execute(query).all()
+        if not rows:
+            return 0
+        now_ms = to_ms(utcnow())
+        params = [
+            {
+                "wamid": r.wamid,
+                "status": r.status,
+                "ts": to_ms(r.meta_ts),
+                "error_code": r.error_code,
+                "error_title": r.error_title,
+                "error_detail": r.error_detail,
+                "conversation_id": r.conversation_id,
+                "pricing_category": r.pricing_category,
+                "now": now_ms,
+            }
+            for r in rows
+        ]
+        conn.execute(_APPLY_SQL, params)
+        conn.execute(_LATENCY_SQL, [{"wamid": w} for w in {r.wamid for r in rows}])
+        conn.execute(
+            update(events_t).where(events_t.c.id == bindparam("eid")).values(applied=True),
+            [{"eid": r.id} for r in rows],
+        )
+        return len(rows)
+
+    # -- statuses --------------------------------------------------------------------
+    def _statuses(
+        self,
+        conn: Connection,
+        statuses: Sequence[StatusRecord],
+        now: datetime,
+        webhook_event_id: int | None,
+        result: IngestResult,
+    ) -> None:
+        wamids = {s.wamid for s in statuses}
+        known = set(
+            conn.execute(
+                select(messages_t.c.wamid).where(
+                    messages_t.c.wamid.in_(wamids), messages_t.c.direction == "out"
+                )
+            ).scalars()
+        )
+        now_ms = to_ms(now)
+        unknown = wamids - known
+        if unknown:
+            known |= self._link_lost_answers(conn, statuses, unknown, now)
+        # Dedupe inside the batch too: Meta may repeat a status within one POST.
+        unique: dict[tuple[str, str, int], StatusRecord] = {}
+        for s in statuses:
+            unique.setdefault((s.wamid, s.status, to_ms(s.meta_ts)), s)
+        existing = self._existing_events(conn, list(unique))
+        fresh = [(k, s) for k, s in unique.items() if k not in existing]
+        result.statuses_duplicate += len(statuses) - len(fresh)
+        if not fresh:
+            return
+        rows = [
+            {
+                "wamid": s.wamid,
+                "status": s.status,
+                "meta_ts": k[2],
+                "received_at": now_ms,
+                "recipient_id": s.recipient_id,
+                "error_code": s.error_code,
+                "error_title": s.error_title,
+                "error_detail": s.error_detail,
+                "conversation_id": s.conversation_id,
+                "pricing_category": s.pricing_category,
+                "source": self.source,
+                "applied": s.wamid in known,
+                "raw": s.raw,
+                "webhook_event_id": webhook_event_id,
+            }
+            for k, s in fresh
+        ]
+        # ON CONFLICT DO NOTHING: another receiver may have stored the same event meanwhile.
+        inserted = conn.execute(insert_ignore(conn, events_t), rows).rowcount
+        if inserted is not None and inserted >= 0 and inserted < len(rows):
+            result.statuses_duplicate += len(rows) - inserted
+        apply = [
+            {
+                "wamid": s.wamid,
+                "status": s.status,
+                "ts": k[2],
+                "error_code": s.error_code,
+                "error_title": s.error_title,
+                "error_detail": s.error_detail,
+                "conversation_id": s.conversation_id,
+                "pricing_category": s.pricing_category,
+                "now": now_ms,
+            }
+            for k, s in fresh
+            if s.wamid in known
+        ]
+        result.statuses_new += len(fresh)
+        result.statuses_pending += len(fresh) - len(apply)
+        if apply:
+            conn.execute(_APPLY_SQL, apply)
+            touched = {p["wamid"] for p in apply}
+            conn.execute(_LATENCY_SQL, [{"wamid": w} for w in touched])
+            result.changed_wamids |= touched
+
+    def _link_lost_answers(
+        self, conn: Connection, statuses: Sequence[StatusRecord], unknown: set[str], now: datetime
+    ) -> set[str]:
+        """Give queued rows whose send answer was lost their wamid, from the echoed key.
+
+        The processor sends its idempotency key as biz_opaque_callback_data and Meta echoes
+        it in every status, so a message sent just before a crash is still tracked.
+        """
+        linked: set[str] = set()
+        for s in statuses:
+            key = s.raw.get("biz_opaque_callback_data")
+            if s.wamid not in unknown or s.wamid in linked or not isinstance(key, str) or not key:
+                continue
+            done = conn.execute(
+                update(messages_t)
+                .where(
+                    messages_t.c.idempotency_key == key,
+                    messages_t.c.wamid.is_(None),
+                    messages_t.c.direction == "out",
+                )
+                .values(wamid=s.wamid, status="accepted", accepted_at=s.meta_ts, updated_at=now)
+            ).rowcount
+            if done:
+                log.info("linked a send whose answer was lost to %s", s.wamid)
+                linked.add(s.wamid)
+        return linked
+
+    def _existing_events(
+        self, conn: Connection, keys: list[tuple[str, str, int]]
+    ) -> set[tuple[str, str, int]]:
+        wamids = {k[0] for k in keys}
+        rows = conn.execute(
+            select(events_t.c.wamid, events_t.c.status, events_t.c.meta_ts).where(
+                events_t.c.wamid.in_(wamids)
+            )
+        ).all()
+        return {(r.wamid, r.status, to_ms(r.meta_ts)) for r in rows}
+
+    # -- inbound messages --------------------------------------------------------------
+    def _inbound(
+        self,
+        conn: Connection,
+        inbound: Sequence[InboundRecord],
+        now: datetime,
+        result: IngestResult,
+    ) -> None:
+        for rec in inbound:
+            ins = insert_ignore(conn, messages_t, ["wamid"]).values(
+                wamid=rec.wamid,
+                profile="",
+                phone_number_id=rec.phone_number_id or "",
+                direction="in",
+                contact_wa_id=rec.from_wa_id,
+                type=rec.type,
+                body=rec.body,
+                payload=rec.raw,
+                status="received",
+                source=self.source,
+                context_wamid=rec.context_wamid,
+                reply_id=rec.reply_id,
+                created_at=rec.meta_ts,
+                updated_at=now,
+                received_at=rec.meta_ts,
+            )
+            # RETURNING tells reliably on both dialects whether the row was new.
+            if conn.execute(ins.returning(messages_t.c.id)).first() is None:
+                result.inbound_duplicate += 1
+                continue
+            result.inbound_new += 1
+            result.inbound.append(rec)
+            self._touch_contact(conn, rec, now)
+            for listener in self.inbound_listeners:
+                listener(conn, rec)
+
+    def _touch_contact(self, conn: Connection, rec: InboundRecord, now: datetime) -> None:
+        stmt = upsert(conn, contacts_t).values(
+            wa_id=rec.from_wa_id,
+            profile_name=rec.profile_name,
+            first_seen_at=rec.meta_ts,
+            last_inbound_at=rec.meta_ts,
+            messages_in=1,
+            messages_out=0,
+            replies=1 if rec.context_wamid else 0,
+            engagement_score=0.0,
+            updated_at=now,
+        )
+        ts = to_ms(rec.meta_ts)
+        c = contacts_t.c
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["wa_id"],
+            set_={
+                "profile_name": text("COALESCE(excluded.profile_name, contacts.profile_name)"),
+                "last_inbound_at": text(
+                    f"CASE WHEN contacts.last_inbound_at IS NULL OR contacts.last_inbound_at < {ts}"
+                    f" THEN {ts} ELSE contacts.last_inbound_at END"
+                ),
+                "messages_in": c.messages_in + 1,
+                "replies": c.replies + (1 if rec.context_wamid else 0),
+                "updated_at": to_ms(now),
+            },
+        )
+        conn.execute(stmt)
+
+    # -- template review and quality -------------------------------------------------
+    def _templates(
+        self,
+        conn: Connection,
+        updates: Sequence[TemplateUpdate],
+        now: datetime,
+        result: IngestResult,
+    ) -> None:
+        for upd in updates:
+            cond = (
+                templates_t.c.meta_id == upd.meta_id
+                if upd.meta_id
+                else and_(templates_t.c.name == upd.name, templates_t.c.language == upd.language)
+            )
+            values: dict[str, Any] = {"updated_at": now}
+            if upd.kind == "status" and upd.event:
+                values |= {"status": upd.event.upper(), "status_changed_at": now}
+                if upd.reason and upd.reason.upper() != "NONE":
+                    values["rejected_reason"] = upd.reason.upper()
+            elif upd.kind == "quality" and upd.event:
+                values["quality_score"] = upd.event.upper()
+            result.templates_updated += (
+                conn.execute(update(templates_t).where(cond).values(**values)).rowcount or 0
+            )
