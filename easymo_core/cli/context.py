@@ -28,6 +28,7 @@ class CliState:
     debug: bool = False
     _profile: Profile | None = field(default=None, repr=False)
     _db: Database | None = field(default=None, repr=False)
+    _services: Any = field(default=None, repr=False)
 
     def setup_logging(self) -> None:
         setup_logging(debug=self.debug, log_file=log_dir() / "easymo.log")
@@ -46,7 +47,18 @@ class CliState:
             self._db = open_database(self.profile(), check_schema=check_schema)
         return self._db
 
+    def services(self) -> Any:
+        """Database, client and processor of the profile in force (easymo_core.services)."""
+        if self._services is None:
+            from easymo_core.services import Services
+
+            self._services = Services.open(self.profile(), db=self.database())
+        return self._services
+
     def close(self) -> None:
+        if self._services is not None:
+            self._services.client.close()
+            self._services = None
         if self._db is not None:
             self._db.dispose()
             self._db = None
@@ -73,7 +85,7 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-def run_guarded(command: click.BaseCommand, argv: list[str] | None) -> int:
+def run_guarded(command: click.Command, argv: list[str] | None) -> int:
     """Run the click command; user errors become one line on stderr and exit 1."""
     try:
         command.main(args=argv, prog_name="easymo", standalone_mode=False)
@@ -89,7 +101,7 @@ def run_guarded(command: click.BaseCommand, argv: list[str] | None) -> int:
         click.echo(f"error: {redact(exc.format_message())}", err=True)
         return 1
     except EasymoError as exc:
-        click.echo(f"error: {redact(exc.one_line())}", err=True)
+        click.echo(f"error: {redact(_with_sandbox_hint(exc))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -109,3 +121,13 @@ def run_guarded(command: click.BaseCommand, argv: list[str] | None) -> int:
 
 def stdin_is_tty() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _with_sandbox_hint(exc: EasymoError) -> str:
+    """A dead local sandbox is the commonest first-run failure: say how to start it."""
+    from easymo_core.cloudapi.errors import NetworkError
+
+    line = exc.one_line()
+    if isinstance(exc, NetworkError) and ("127.0.0.1" in line or "localhost" in line):
+        line += " (for the sandbox profile, start `easymo sandbox serve` and `easymo webhook serve`)"
+    return line

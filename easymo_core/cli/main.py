@@ -14,6 +14,12 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("easymo_core.cli.profile_cmd", "profile"),
     ("easymo_core.cli.secrets_cmd", "secrets"),
     ("easymo_core.cli.db_cmd", "db"),
+    ("easymo_core.cli.templates_cmd", "templates"),
+    ("easymo_core.cli.send_cmd", "send"),
+    ("easymo_core.cli.messages_cmd", "messages"),
+    ("easymo_core.cli.webhook_cmd", "webhook"),
+    ("easymo_core.cli.sandbox_cmd", "sandbox"),
+    ("easymo_core.cli.bench_cmd", "bench"),
 )
 
 
@@ -24,9 +30,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     metavar="NAME",
     help="Profile to use (default: the active one, or $EASYMO_PROFILE).",
 )
-@click.option(
-    "--db-url", metavar="URL", help="Database URL, overriding the profile and $EASYMO_DB_URL."
-)
+@click.option("--db-url", metavar="URL", help="Database URL, overriding the profile and $EASYMO_DB_URL.")
 @click.option("--debug", is_flag=True, help="Verbose logs; phone numbers are shown unmasked.")
 @click.version_option(package_name="easymo-console", prog_name="easymo")
 @click.pass_context

@@ -25,16 +25,16 @@ from easymo_core.messaging.webhook_payload import (
     WebhookBatch,
 )
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import Contact, Message, StatusEvent, Template
+from easymo_core.storage.models import Contact, Message, StatusEvent, Template, table_of
 from easymo_core.storage.sql import insert_ignore, upsert
 from easymo_core.storage.types import to_ms, utcnow
 
 log = logging.getLogger(__name__)
 
-messages_t = Message.__table__
-events_t = StatusEvent.__table__
-contacts_t = Contact.__table__
-templates_t = Template.__table__
+messages_t = table_of(Message)
+events_t = table_of(StatusEvent)
+contacts_t = table_of(Contact)
+templates_t = table_of(Template)
 
 # One UPDATE applies one status event to its message. Right-hand sides read the row's old
 # values in both SQLite and PostgreSQL, so each expression is self-contained.
@@ -256,7 +256,7 @@ class StatusIngest:
         result.statuses_pending += len(fresh) - len(apply)
         if apply:
             conn.execute(_APPLY_SQL, apply)
-            touched = {p["wamid"] for p in apply}
+            touched = {str(p["wamid"]) for p in apply}
             conn.execute(_LATENCY_SQL, [{"wamid": w} for w in touched])
             result.changed_wamids |= touched
 

@@ -70,6 +70,11 @@ def _ts(value: Any) -> datetime:
         raise PayloadShapeError(f"timestamp {value!r} is not unix seconds") from None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A sub-object of the payload, or an empty one when Meta sent something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _str(value: Any, limit: int = 4096) -> str | None:
     if value is None:
         return None
@@ -104,12 +109,12 @@ def parse_envelope(data: Any) -> WebhookBatch:
 
 
 def _parse_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
-    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
     phone_number_id = _str(metadata.get("phone_number_id"), 32) if metadata else None
     names = {}
     for contact in value.get("contacts") or []:
         if isinstance(contact, dict):
-            profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+            profile: dict[str, Any] = contact["profile"] if isinstance(contact.get("profile"), dict) else {}
             names[str(contact.get("wa_id"))] = _str(profile.get("name"), 256)
     for status in value.get("statuses") or []:
         if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
@@ -123,10 +128,10 @@ def _parse_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
 
 def _status(s: dict[str, Any]) -> StatusRecord:
     errors = s.get("errors") if isinstance(s.get("errors"), list) else []
-    err = errors[0] if errors and isinstance(errors[0], dict) else {}
-    err_data = err.get("error_data") if isinstance(err.get("error_data"), dict) else {}
-    conversation = s.get("conversation") if isinstance(s.get("conversation"), dict) else {}
-    pricing = s.get("pricing") if isinstance(s.get("pricing"), dict) else {}
+    err = _dict(errors[0]) if errors else {}
+    err_data = _dict(err.get("error_data"))
+    conversation = _dict(s.get("conversation"))
+    pricing = _dict(s.get("pricing"))
     code = err.get("code")
     return StatusRecord(
         wamid=str(s["id"])[:160],
@@ -147,7 +152,7 @@ def _inbound(m: dict[str, Any], names: dict[str, str | None], pnid: str | None) 
     body: str | None = None
     reply_id: str | None = None
     kind = mtype
-    content = m.get(mtype) if isinstance(m.get(mtype), dict) else {}
+    content = _dict(m.get(mtype))
     if mtype == "text":
         body = _str(content.get("body"))
     elif mtype == "button":  # quick reply on a template
@@ -156,13 +161,13 @@ def _inbound(m: dict[str, Any], names: dict[str, str | None], pnid: str | None) 
         kind = "reply"
     elif mtype == "interactive":
         itype = content.get("type")
-        reply = content.get(itype) if isinstance(itype, str) and isinstance(content.get(itype), dict) else {}
+        reply = _dict(content.get(itype)) if isinstance(itype, str) else {}
         body = _str(reply.get("title"))
         reply_id = _str(reply.get("id"), 256)
         kind = "reply"
     elif isinstance(content, dict):
         body = _str(content.get("caption") or content.get("body") or content.get("emoji"))
-    context = m.get("context") if isinstance(m.get("context"), dict) else {}
+    context = _dict(m.get("context"))
     sender = str(m["from"])[:20]
     return InboundRecord(
         wamid=str(m["id"])[:160],

@@ -99,4 +99,4 @@ def delete_secrets(profile_name: str) -> None:
     backend = _backend()
     for kind in ("token", "app-secret"):
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            backend.delete_password(SERVICE, _username(profile_name, kind))  # type: ignore[arg-type]
+            backend.delete_password(SERVICE, _username(profile_name, kind))

@@ -68,7 +68,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with this project's settings; nothing is connected yet."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        # A URI filename (file:...?mode=ro) names an existing file; creating its
+        # "parent" would make a stray "file:" folder in the working directory.
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault(
             "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}

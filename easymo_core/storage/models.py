@@ -7,7 +7,7 @@ Every change here comes with an Alembic migration in storage/migrations/versions
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -378,3 +379,8 @@ class AppState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, typed as a Table for insert/update builders."""
+    return cast(Table, model.__table__)

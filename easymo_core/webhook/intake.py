@@ -25,11 +25,11 @@ from sqlalchemy import insert, select, update
 from easymo_core.messaging.ingest import IngestResult, StatusIngest
 from easymo_core.messaging.webhook_payload import WebhookBatch, parse_envelope
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import WebhookEvent
+from easymo_core.storage.models import WebhookEvent, table_of
 from easymo_core.storage.types import utcnow
 
 log = logging.getLogger(__name__)
-events_t = WebhookEvent.__table__
+events_t = table_of(WebhookEvent)
 
 MAX_GROUP = 256
 

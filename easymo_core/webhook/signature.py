@@ -23,6 +23,4 @@ def verify(app_secret: str, body: bytes, header_value: str | None) -> bool:
     if not header_value or not header_value.startswith(_PREFIX):
         return False
     expected = sign(app_secret, body)
-    return hmac.compare_digest(
-        expected.encode("ascii"), header_value.strip().encode("ascii", "replace")
-    )
+    return hmac.compare_digest(expected.encode("ascii"), header_value.strip().encode("ascii", "replace"))

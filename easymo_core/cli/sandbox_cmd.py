@@ -1,0 +1,187 @@
+"""`easymo sandbox`: run the local Cloud API stand-in, and write to it as a WhatsApp user."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+import click
+import httpx
+
+from easymo_core.config import sandbox_defaults as defaults
+from easymo_core.errors import EasymoError
+from easymo_core.sandbox.config import DEFAULT_WEBHOOK_URL, SandboxConfig
+from easymo_core.sandbox.server import SandboxServer
+
+DEFAULT_URL = f"http://{defaults.SANDBOX_HOST}:{defaults.SANDBOX_PORT}"
+
+
+@click.group()
+def sandbox() -> None:
+    """A local stand-in for the WhatsApp Cloud API, with simulated users."""
+
+
+@sandbox.command()
+@click.option("--port", type=int, default=defaults.SANDBOX_PORT, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--webhook-url", default=DEFAULT_WEBHOOK_URL, show_default=True,
+              help="Where signed webhooks are posted.")
+@click.option("--no-webhooks", is_flag=True, help="Post no webhooks at all.")
+@click.option("--app-secret", default=defaults.SANDBOX_APP_SECRET, show_default=True,
+              help="Key of the X-Hub-Signature-256 HMAC.")
+@click.option("--token", default=defaults.SANDBOX_TOKEN, show_default=True,
+              help="The access token clients must send.")
+@click.option("--phone-number-id", default=defaults.SANDBOX_PHONE_NUMBER_ID, show_default=True)
+@click.option("--waba-id", default=defaults.SANDBOX_WABA_ID, show_default=True)
+@click.option("--seed", type=int, default=defaults.SANDBOX_SEED, show_default=True,
+              help="Same seed, same ids, failures, delays and replies.")
+@click.option("--review-delay", type=click.FloatRange(min=0), default=SandboxConfig.review_delay,
+              show_default=True, help="Seconds before a new template is approved or rejected.")
+@click.option("--failure-rate", type=click.FloatRange(0, 1), default=SandboxConfig.failure_rate,
+              show_default=True, help="Share of messages that fail after acceptance.")
+@click.option("--read-rate", type=click.FloatRange(0, 1), default=SandboxConfig.read_rate,
+              show_default=True, help="Share of delivered messages that get read.")
+@click.option("--reply-rate", type=click.FloatRange(0, 1), default=SandboxConfig.reply_rate,
+              show_default=True, help="Share of interactive/template messages users answer.")
+@click.option("--mps", type=click.FloatRange(min=1), default=SandboxConfig.messages_per_second,
+              show_default=True, help="Throughput limit per phone number (messages per second).")
+@click.option("--unlimited", is_flag=True,
+              help="Benchmark mode: no rate limits, no simulated statuses, replies or webhooks.")
+def serve(
+    port: int, webhook_url: str, no_webhooks: bool, app_secret: str, token: str,
+    phone_number_id: str, waba_id: str, seed: int, review_delay: float, failure_rate: float,
+    read_rate: float, reply_rate: float, mps: float, unlimited: bool,
+) -> None:
+    """Serve the sandbox until Ctrl-C."""
+    if not no_webhooks and not webhook_url.startswith(("http://", "https://")):
+        raise click.ClickException(f"--webhook-url must be an http(s) URL, not {webhook_url!r}")
+    config = SandboxConfig(
+        port=port, webhook_url=None if no_webhooks else webhook_url, app_secret=app_secret,
+        token=token, phone_number_id=phone_number_id, waba_id=waba_id, seed=seed,
+        review_delay=review_delay, failure_rate=failure_rate, read_rate=read_rate,
+        reply_rate=reply_rate, messages_per_second=mps, unlimited=unlimited,
+    )
+    server = SandboxServer(config)
+    try:
+        server.start()
+    except EasymoError as exc:
+        raise click.ClickException(exc.one_line()) from None
+    click.echo(_banner(server))
+    try:
+        wait_until_interrupted(server)
+    finally:
+        server.stop()
+    click.echo("sandbox stopped")
+
+
+def wait_until_interrupted(server: SandboxServer) -> None:
+    """Block until Ctrl-C or SIGTERM (or until the server thread ends on its own)."""
+    with _sigterm_as_interrupt():
+        try:
+            while server.running:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """A process manager's SIGTERM stops the sandbox as cleanly as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _banner(server: SandboxServer) -> str:
+    cfg = server.config
+    rows = [
+        ("base URL", server.base_url),
+        ("graph version", f"{defaults.SANDBOX_GRAPH_VERSION} (any /vNN.N/ is accepted)"),
+        ("phone number id", cfg.phone_number_id),
+        ("WABA id", cfg.waba_id),
+        ("display number", cfg.display_phone_number),
+        ("access token", f"{cfg.token}  (sandbox value, not a secret)"),
+        ("app secret", f"{cfg.app_secret}  (sandbox value, not a secret)"),
+        ("webhook URL", cfg.webhook_url or "none (webhooks off)"),
+        ("seed", str(cfg.seed)),
+        ("mode", "unlimited (benchmark)" if cfg.unlimited else
+         f"{cfg.messages_per_second:g} msg/s, review {cfg.review_delay:g}s, "
+         f"failure {cfg.failure_rate:g}, read {cfg.read_rate:g}, reply {cfg.reply_rate:g}"),
+        ("control", f"{server.base_url}/_sandbox/health"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines = ["easyMO sandbox: a local stand-in for the WhatsApp Cloud API"]
+    lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+@sandbox.command()
+@click.option("--url", default=DEFAULT_URL, show_default=True, help="The sandbox's base URL.")
+@click.option("--from", "sender", required=True, metavar="PHONE", help="The user's phone number.")
+@click.option("--name", default="", help="The user's profile name.")
+@click.option("--text", help="A text message.")
+@click.option("--button-id", metavar="ID", help="Tap this reply button (or template quick reply).")
+@click.option("--list-id", metavar="ID", help="Pick this list row.")
+@click.option("--title", help="Title of the button or row (default: the one sent).")
+@click.option("--to", "to_wamid", metavar="WAMID", help="The message a button or list reply answers.")
+@click.option("--context", metavar="WAMID", help="Quote this message in a text reply.")
+def inbound(
+    url: str, sender: str, name: str, text: str | None, button_id: str | None,
+    list_id: str | None, title: str | None, to_wamid: str | None, context: str | None,
+) -> None:
+    """Write to the business as a simulated WhatsApp user."""
+    chosen = [opt for opt, value in (("--text", text), ("--button-id", button_id),
+                                     ("--list-id", list_id)) if value]
+    if len(chosen) != 1:
+        raise click.ClickException("give exactly one of --text, --button-id, --list-id")
+    if (button_id or list_id) and not to_wamid:
+        raise click.ClickException(f"{chosen[0]} needs --to WAMID: the message being answered")
+    body: dict[str, Any] = {"from": sender, "name": name}
+    if text:
+        body["text"] = text
+        if context:
+            body["context"] = context
+    else:
+        body["button_id" if button_id else "list_id"] = button_id or list_id
+        body["to"] = to_wamid
+        if title:
+            body["title"] = title
+    answer = _post(url, "/_sandbox/inbound", body)
+    until = datetime.fromtimestamp(answer["window_open_until"]).strftime("%Y-%m-%d %H:%M")
+    context_note = f", replying to {answer['context_id']}" if answer.get("context_id") else ""
+    click.echo(f"{answer['type']} message {answer['id']} from {answer['from']}{context_note}")
+    click.echo(f"24-hour window open until {until}; webhook {answer['webhook']}")
+
+
+def _post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    base = url.rstrip("/")
+    try:
+        response = httpx.post(base + path, json=body, timeout=10.0, trust_env=False)
+    except httpx.TransportError:
+        raise click.ClickException(
+            f"no sandbox at {base}: start it with `easymo sandbox serve`"
+        ) from None
+    try:
+        answer: dict[str, Any] = response.json()
+    except ValueError:
+        raise click.ClickException(f"{base} is not a sandbox (HTTP {response.status_code})") from None
+    if response.status_code != 200:
+        message = answer.get("error", {}).get("message") if isinstance(answer, dict) else None
+        raise click.ClickException(message or f"the sandbox answered HTTP {response.status_code}")
+    return answer

@@ -1,0 +1,68 @@
+"""`easymo webhook serve`: the receiver on a server, next to easyMO's backend."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from easymo_core.cli.context import state
+from easymo_core.config import sandbox_defaults as sd
+from easymo_core.secrets import get_secret
+
+
+@click.group()
+def webhook() -> None:
+    """The webhook receiver: Meta's statuses and replies into the shared database."""
+
+
+@webhook.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 behind a proxy)."
+)
+@click.option("--port", type=int, default=sd.WEBHOOK_PORT, show_default=True)
+@click.option("--path", default="/webhook", show_default=True)
+@click.option(
+    "--max-queue", type=int, default=1000, show_default=True, help="POSTs held before answering 503."
+)
+def serve(host: str, port: int, path: str, max_queue: int) -> None:
+    """Run the receiver until Ctrl-C. Secrets come from the keyring or EASYMO_APP_SECRET."""
+    from easymo_core.errors import ConfigError
+    from easymo_core.webhook.server import WebhookServer
+
+    st = state()
+    profile = st.profile()
+    app_secret = get_secret(profile, "app-secret")
+    if not profile.verify_token:
+        raise ConfigError(
+            f"profile {profile.name!r} has no webhook verify token",
+            hint="set EASYMO_VERIFY_TOKEN or `easymo profile add ... --verify-token T`",
+        )
+    server = WebhookServer(
+        st.database(),
+        app_secret=app_secret,
+        verify_token=profile.verify_token,
+        host=host,
+        port=port,
+        path=path,
+        max_queue=max_queue,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigError(str(exc), hint="pick another --port") from None
+    click.echo(
+        f"webhook receiver for profile {profile.name!r} on {server.url} (database {st.database().dialect})"
+    )
+    click.echo("Ctrl-C to stop")
+    stop = threading.Event()
+    try:
+        while not stop.wait(1.0):
+            if not server.running:
+                raise click.ClickException("the receiver stopped unexpectedly")
+            server.intake.recover()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        click.echo("stopped")

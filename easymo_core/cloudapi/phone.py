@@ -1,0 +1,47 @@
+"""Recipient phone numbers: E.164 digits without '+', as the Cloud API's ``to`` and ``wa_id``."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from easymo_core.cloudapi.errors import PayloadError
+
+# Separators people paste along with numbers; anything else (letters, '#') is refused.
+_SEPARATORS_RE = re.compile(r"[\s\-().]")
+_DIGITS_RE = re.compile(r"\+?\d+")
+# libphonenumber rejects the fictional NANP area code 555, but Meta issues its test business
+# numbers there and the sandbox's simulated users live there too.
+_META_TEST_PREFIX = "1555"
+
+
+@lru_cache(maxsize=65536)
+def normalize_phone(raw: str, field: str = "to") -> str:
+    """``raw`` as E.164 digits without '+', e.g. ``"+1 (415) 555-2671"`` -> ``"14155552671"``.
+
+    The number must carry its country code ('+', '00' or just the digits); an invalid
+    number raises :class:`PayloadError` naming ``field`` and the value.
+    """
+    compact = _SEPARATORS_RE.sub("", raw.strip()) if isinstance(raw, str) else ""
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not _DIGITS_RE.fullmatch(compact):
+        raise _invalid(field, raw, "must be digits with the country code, like +15551234567")
+    digits = compact.lstrip("+")
+    if digits.startswith("0"):
+        raise _invalid(field, raw, "has no country code; write it like +15551234567")
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        raise _invalid(field, raw, "has no known country code") from None
+    if phonenumbers.is_valid_number(number):
+        return digits
+    if digits.startswith(_META_TEST_PREFIX) and phonenumbers.is_possible_number(number):
+        return digits
+    raise _invalid(field, raw, "is not a valid phone number for its country")
+
+
+def _invalid(field: str, raw: object, problem: str) -> PayloadError:
+    return PayloadError(f"{field} {raw!r} {problem}", field=field)

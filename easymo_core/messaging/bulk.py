@@ -1,0 +1,283 @@
+"""Bulk sends: one template to a CSV of recipients, resumable, each recipient exactly once.
+
+CSV format (UTF-8, header row): a ``phone`` column (or ``to``), then one column per body
+variable named as in the template (``1``, ``2`` ... or ``first_name`` ...), ``header.N`` for
+header variables and ``button.I`` for the value of button I (URL suffix, coupon code).
+
+A job is keyed by the CSV's content and the template: running the same command again after
+a crash or Ctrl-C resumes it. Each recipient's idempotency key is ``bulk:<job>:<line>``, so
+the processor never sends one twice, even when the crash fell between the send and the
+bookkeeping.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from easymo_core.cloudapi.errors import PayloadError
+from easymo_core.cloudapi.phone import normalize_phone
+from easymo_core.errors import EasymoError
+from easymo_core.messaging.outcome import OutcomeUnknown, TemplateRefused
+from easymo_core.messaging.processor import MessageProcessor
+from easymo_core.storage.models import BulkJob, BulkRecipient
+from easymo_core.storage.types import utcnow
+from easymo_core.templates.params import TemplateParams
+from easymo_core.templates.variables import check_parameters
+
+log = logging.getLogger(__name__)
+Progress = Callable[["BulkProgress"], None]
+
+
+class BulkError(EasymoError):
+    pass
+
+
+@dataclass
+class RowProblem:
+    line: int
+    message: str
+
+
+@dataclass
+class BulkRow:
+    line: int
+    phone: str
+    params: TemplateParams
+    raw: dict[str, str]
+
+
+@dataclass
+class BulkProgress:
+    job_id: int
+    total: int
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped + self.unknown
+
+
+def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
+    """The file's sha256 and its rows; line numbers count the header as line 1."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BulkError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BulkError(f"{path} is not UTF-8 text", hint="save the CSV as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not ({"phone", "to"} & {f.strip() for f in reader.fieldnames}):
+        raise BulkError(f"{path} has no 'phone' column", hint="the first row must name the columns")
+    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    return hashlib.sha256(data).hexdigest(), rows
+
+
+def _params(raw: dict[str, str]) -> TemplateParams:
+    header: dict[str, str] = {}
+    body: dict[str, str] = {}
+    buttons: dict[int, str] = {}
+    for key, value in raw.items():
+        if key in ("phone", "to", "") or value == "":
+            continue
+        if key.startswith("header."):
+            header[key[7:]] = value
+        elif key.startswith("button.") and key[7:].isdigit():
+            buttons[int(key[7:])] = value
+        else:
+            body[key] = value
+    return TemplateParams(header=header, body=body, buttons=buttons)
+
+
+def validate_rows(
+    processor: MessageProcessor, name: str, language: str, rows: list[dict[str, str]]
+) -> tuple[list[BulkRow], list[RowProblem]]:
+    """Check every row before anything is sent (this is all a dry run does)."""
+    record = processor.templates.get(name, language)
+    if record is None:
+        processor.templates.sync()
+        record = processor.templates.get(name, language)
+    if record is None:
+        raise BulkError(f"template {name} ({language}) does not exist", hint="run `easymo templates list`")
+    if record.status != "APPROVED":
+        raise BulkError(f"template {name} ({language}) is {record.status}, not APPROVED")
+    good: list[BulkRow] = []
+    bad: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(rows, start=2):
+        phone_raw = raw.get("phone") or raw.get("to") or ""
+        try:
+            phone = normalize_phone(phone_raw if phone_raw.startswith("+") else "+" + phone_raw)
+        except PayloadError as exc:
+            bad.append(RowProblem(i, exc.message))
+            continue
+        if phone in seen:
+            bad.append(RowProblem(i, f"{phone} already appears on line {seen[phone]}"))
+            continue
+        params = _params(raw)
+        problems = [p for p in check_parameters(record.definition, params) if p.is_error]
+        if problems:
+            bad.append(RowProblem(i, "; ".join(p.message for p in problems)))
+            continue
+        seen[phone] = i
+        good.append(BulkRow(i, phone, params, raw))
+    return good, bad
+
+
+class BulkSender:
+    def __init__(self, processor: MessageProcessor) -> None:
+        self.processor = processor
+        self.db = processor.db
+
+    def run(
+        self,
+        csv_path: Path,
+        name: str,
+        language: str,
+        *,
+        progress: Progress | None = None,
+        source: str = "bulk",
+        stop: Callable[[], bool] | None = None,
+    ) -> BulkProgress:
+        digest, rows = read_csv(csv_path)
+        good, bad = validate_rows(self.processor, name, language, rows)
+        if bad:
+            first = bad[0]
+            raise BulkError(
+                f"{len(bad)} row(s) of {csv_path} are invalid; line {first.line}: {first.message}",
+                hint="fix them (see --dry-run for the full list); nothing was sent",
+            )
+        job_id = self._job(csv_path, digest, name, language, good)
+        with self.db.session() as s:
+            pending = s.execute(
+                select(BulkRecipient.id, BulkRecipient.line_no, BulkRecipient.phone, BulkRecipient.status)
+                .where(BulkRecipient.job_id == job_id)
+                .order_by(BulkRecipient.line_no)
+            ).all()
+        by_line = {r.line: r for r in good}
+        prog = BulkProgress(job_id=job_id, total=len(pending))
+        for rec in pending:
+            if rec.status in ("sent", "failed"):
+                if rec.status == "sent":
+                    prog.sent += 1
+                else:
+                    prog.failed += 1
+                continue
+            if stop is not None and stop():
+                break
+            row = by_line[rec.line_no]
+            key = f"bulk:{job_id}:{rec.line_no}"
+            try:
+                outcome = self.processor.send_template(
+                    row.phone, name, language, row.params, source=source, idempotency_key=key
+                )
+            except OutcomeUnknown as exc:
+                prog.unknown += 1
+                self._set(rec.id, "unknown", exc.message)
+            except (TemplateRefused, PayloadError) as exc:
+                prog.failed += 1
+                self._set(rec.id, "failed", exc.one_line())
+            else:
+                if outcome.status == "failed":
+                    prog.failed += 1
+                    self._set(
+                        rec.id,
+                        "failed",
+                        outcome.error.one_line() if outcome.error else "failed",
+                        outcome.message_id,
+                    )
+                elif outcome.status == "queued":
+                    prog.unknown += 1
+                    self._set(
+                        rec.id, "unknown", "answer lost; reconciled from status webhooks", outcome.message_id
+                    )
+                else:
+                    prog.sent += 1
+                    self._set(rec.id, "sent", None, outcome.message_id)
+            if progress:
+                progress(prog)
+        with self.db.session() as s:
+            left = s.scalar(
+                select(func.count())
+                .select_from(BulkRecipient)
+                .where(BulkRecipient.job_id == job_id, BulkRecipient.status == "pending")
+            )
+            s.execute(
+                update(BulkJob)
+                .where(BulkJob.id == job_id)
+                .values(status="done" if not left else "interrupted", updated_at=utcnow())
+            )
+        return prog
+
+    def _job(self, csv_path: Path, digest: str, name: str, language: str, good: list[BulkRow]) -> int:
+        now = utcnow()
+        with self.db.session() as s:
+            job = s.scalars(
+                select(BulkJob)
+                .where(
+                    BulkJob.csv_sha256 == digest,
+                    BulkJob.template_name == name,
+                    BulkJob.template_language == language,
+                    BulkJob.profile == self.processor.profile.name,
+                )
+                .order_by(BulkJob.id.desc())
+            ).first()
+            if job is not None and job.status != "done":
+                log.info("resuming bulk job %s", job.id)
+                job.status = "running"
+                job.updated_at = now
+                return job.id
+            job = BulkJob(
+                profile=self.processor.profile.name,
+                template_name=name,
+                template_language=language,
+                csv_path=str(csv_path),
+                csv_sha256=digest,
+                total=len(good),
+                status="running",
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(job)
+            s.flush()
+            s.add_all(
+                [
+                    BulkRecipient(
+                        job_id=job.id, line_no=r.line, phone=r.phone, parameters=r.raw, status="pending"
+                    )
+                    for r in good
+                ]
+            )
+            return job.id
+
+    def _set(self, recipient_id: int, status: str, error: str | None, message_id: int | None = None) -> None:
+        with self.db.session() as s:
+            s.execute(
+                update(BulkRecipient)
+                .where(BulkRecipient.id == recipient_id)
+                .values(status=status, error=error, message_id=message_id)
+            )
+
+
+def dry_run(
+    processor: MessageProcessor, csv_path: Path, name: str, language: str
+) -> tuple[int, list[RowProblem]]:
+    _, rows = read_csv(csv_path)
+    good, bad = validate_rows(processor, name, language, rows)
+    return len(good), bad
+
+
+__all__ = ["BulkError", "BulkProgress", "BulkSender", "RowProblem", "dry_run", "read_csv"]

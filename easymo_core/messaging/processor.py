@@ -1,0 +1,472 @@
+"""The message processor: the one path for every outbound message.
+
+validate -> record (a ``queued`` row with an idempotency key) -> send -> record the wamid
+(``accepted``) or the typed error (``failed``). Whoever calls it (composer, CLI, bulk, flow)
+gets the same checks, the same fallbacks and the same history.
+
+Idempotency: every send carries a key (given, or generated). A call with a key already used
+never sends again: it returns the recorded outcome. The key also travels to Meta as
+``biz_opaque_callback_data``, which Meta echoes in status webhooks, so a send whose answer
+was lost (a crash, a dropped connection) is matched to its wamid by the ingest later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
+from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
+from easymo_core.cloudapi.payloads import button_message, list_message, text_message, validate_message
+from easymo_core.cloudapi.phone import normalize_phone
+from easymo_core.config.profile import Profile
+from easymo_core.errors import EasymoError
+from easymo_core.messaging.fallback import decide
+from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome, TemplateRefused
+from easymo_core.storage.engine import Database
+from easymo_core.storage.models import Contact, Message, table_of
+from easymo_core.storage.sql import upsert
+from easymo_core.storage.types import to_ms, utcnow
+from easymo_core.templates.params import TemplateParams, display_value
+from easymo_core.templates.render import render_plain_text, render_preview, send_components
+from easymo_core.templates.store import TemplateRecord, TemplateService
+
+log = logging.getLogger(__name__)
+messages_t = table_of(Message)
+contacts_t = table_of(Contact)
+
+
+class MessageProcessor:
+    def __init__(
+        self,
+        db: Database,
+        client: Any,
+        profile: Profile,
+        templates: TemplateService,
+        ingest: StatusIngest | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.profile = profile
+        self.templates = templates
+        self.ingest = ingest or StatusIngest(db)
+        self.clock = clock
+        self._synced_for: set[str] = set()
+
+    # -- entry points -------------------------------------------------------------------
+    def send_text(
+        self,
+        to: str,
+        body: str,
+        *,
+        preview_url: bool = False,
+        reply_to: str | None = None,
+        source: str = "cli",
+        admin: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> SendOutcome:
+        key = idempotency_key or _new_key()
+        payload = text_message(
+            to, body, preview_url=preview_url, reply_to=reply_to, biz_opaque_callback_data=key
+        )
+        return self._send(
+            payload, key=key, kind="text", body=body, source=source, admin=admin, reply_to=reply_to
+        )
+
+    def send_buttons(
+        self,
+        to: str,
+        body: str,
+        buttons: Sequence[tuple[str, str]],
+        *,
+        header: str | None = None,
+        footer: str | None = None,
+        reply_to: str | None = None,
+        source: str = "cli",
+        admin: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> SendOutcome:
+        key = idempotency_key or _new_key()
+        payload = button_message(
+            to,
+            body,
+            list(buttons),
+            header=header,
+            footer=footer,
+            reply_to=reply_to,
+            biz_opaque_callback_data=key,
+        )
+        return self._send(
+            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to
+        )
+
+    def send_list(
+        self,
+        to: str,
+        body: str,
+        button_text: str,
+        sections: Sequence[ListSection | dict[str, Any]],
+        *,
+        header: str | None = None,
+        footer: str | None = None,
+        reply_to: str | None = None,
+        source: str = "cli",
+        admin: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> SendOutcome:
+        key = idempotency_key or _new_key()
+        payload = list_message(
+            to,
+            body,
+            button_text,
+            [_section(s) for s in sections],
+            header=header,
+            footer=footer,
+            reply_to=reply_to,
+            biz_opaque_callback_data=key,
+        )
+        return self._send(
+            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to
+        )
+
+    def send_template(
+        self,
+        to: str,
+        name: str,
+        language: str,
+        params: TemplateParams | Sequence[str] | dict[str, str] | None = None,
+        *,
+        reply_to: str | None = None,
+        source: str = "cli",
+        admin: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> SendOutcome:
+        key = idempotency_key or _new_key()
+        tparams = _as_params(params)
+        wa_id = normalize_phone(to)
+        existing = self._existing(key)
+        if existing is not None:
+            return existing
+        decision = decide(
+            name,
+            language,
+            tparams,
+            self._template_languages(name),
+            self.profile.fallbacks,
+            self._last_inbound(wa_id),
+            self.clock(),
+        )
+        if decision.reason is not None:
+            log.warning("template send refused: %s", decision.reason)
+            raise TemplateRefused(
+                decision.reason, hint="sync templates, fix the parameters, or pick another template"
+            )
+        if decision.text_from is not None:
+            text = render_plain_text(decision.text_from.definition, tparams)
+            payload = text_message(wa_id, text, reply_to=reply_to, biz_opaque_callback_data=key)
+            return self._send(
+                payload,
+                key=key,
+                kind="text",
+                body=text,
+                source=source,
+                admin=admin,
+                reply_to=reply_to,
+                template=(name, language),
+                params=tparams,
+                fallback=decision.fallback,
+                note=decision.note,
+            )
+        record = decision.record
+        assert record is not None
+        payload = _template_payload(wa_id, record, tparams, reply_to, key)
+        body = render_preview(record.definition, tparams).body
+        return self._send(
+            payload,
+            key=key,
+            kind="template",
+            body=body,
+            source=source,
+            admin=admin,
+            reply_to=reply_to,
+            template=(record.name, record.language),
+            params=tparams,
+            fallback=decision.fallback,
+            note=decision.note,
+        )
+
+    # -- the path every message takes ---------------------------------------------------
+    def _send(
+        self,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        kind: str,
+        body: str | None,
+        source: str,
+        admin: str | None,
+        reply_to: str | None,
+        template: tuple[str, str] | None = None,
+        params: TemplateParams | None = None,
+        fallback: str | None = None,
+        note: str | None = None,
+    ) -> SendOutcome:
+        existing = self._existing(key)
+        if existing is not None:
+            return existing
+        payload = validate_message(payload)
+        now = self.clock()
+        row_id = self._record_queued(
+            payload,
+            key=key,
+            kind=kind,
+            body=body,
+            source=source,
+            admin=admin,
+            reply_to=reply_to,
+            template=template,
+            params=params,
+            fallback=fallback,
+            now=now,
+        )
+        return self._deliver(row_id, payload, key, fallback, note)
+
+    def _deliver(
+        self, row_id: int, payload: dict[str, Any], key: str, fallback: str | None, note: str | None
+    ) -> SendOutcome:
+        try:
+            result = self.client.send_payload(payload, idempotency_key=key)
+        except SendOutcomeUnknown as exc:
+            self._mark(row_id, error_detail=f"outcome unknown: {exc.message}")
+            log.warning("send %s: outcome unknown, kept queued for reconciliation", key)
+            return SendOutcome(row_id, None, "queued", key, fallback, note, exc)
+        except (CloudAPIError, PayloadError) as exc:
+            self._record_failure(row_id, exc)
+            return SendOutcome(row_id, None, "failed", key, fallback, note, exc)
+        self._record_accepted(row_id, result.wamid, payload["to"])
+        return SendOutcome(row_id, result.wamid, "accepted", key, fallback, note)
+
+    def _record_queued(
+        self,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        kind: str,
+        body: str | None,
+        source: str,
+        admin: str | None,
+        reply_to: str | None,
+        template: tuple[str, str] | None,
+        params: TemplateParams | None,
+        fallback: str | None,
+        now: datetime,
+    ) -> int:
+        values = {
+            "idempotency_key": key,
+            "profile": self.profile.name,
+            "phone_number_id": self.profile.phone_number_id,
+            "direction": "out",
+            "contact_wa_id": payload["to"],
+            "type": kind,
+            "template_name": template[0] if template else None,
+            "template_language": template[1] if template else None,
+            "body": body,
+            "payload": payload,
+            "parameters": _params_json(params),
+            "status": "queued",
+            "source": source,
+            "admin": admin,
+            "fallback": fallback,
+            "context_wamid": reply_to,
+            "created_at": now,
+            "updated_at": now,
+            "queued_at": now,
+        }
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+
+    def _record_accepted(self, row_id: int, wamid: str, wa_id: str) -> None:
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(messages_t)
+                .where(messages_t.c.id == row_id)
+                .values(
+                    wamid=wamid,
+                    status="accepted",
+                    accepted_at=now,
+                    updated_at=now,
+                    error_code=None,
+                    error_title=None,
+                    error_detail=None,
+                )
+            )
+            self._touch_contact(conn, wa_id, now)
+            # A status may have arrived before this answer: apply it now.
+            self.ingest.apply_pending(conn, [wamid])
+
+    def _record_failure(self, row_id: int, exc: EasymoError) -> None:
+        now = self.clock()
+        self._mark(
+            row_id,
+            status="failed",
+            failed_at=now,
+            error_code=getattr(exc, "code", None),
+            error_title=exc.message[:256],
+            error_detail=exc.hint or getattr(exc, "explanation", None),
+        )
+
+    def _mark(self, row_id: int, **values: Any) -> None:
+        values["updated_at"] = self.clock()
+        with self.db.engine.begin() as conn:
+            conn.execute(update(messages_t).where(messages_t.c.id == row_id).values(**values))
+
+    def _touch_contact(self, conn: Any, wa_id: str, now: datetime) -> None:
+        stmt = upsert(conn, contacts_t).values(
+            wa_id=wa_id,
+            first_seen_at=now,
+            last_outbound_at=now,
+            messages_in=0,
+            messages_out=1,
+            replies=0,
+            engagement_score=0.0,
+            updated_at=now,
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["wa_id"],
+                set_={
+                    "last_outbound_at": to_ms(now),
+                    "messages_out": contacts_t.c.messages_out + 1,
+                    "updated_at": to_ms(now),
+                },
+            )
+        )
+
+    # -- idempotency ------------------------------------------------------------------
+    def _existing(self, key: str) -> SendOutcome | None:
+        with self.db.session() as s:
+            row = s.scalars(select(Message).where(Message.idempotency_key == key)).first()
+            if row is None:
+                return None
+            if row.status == "failed" and row.wamid is None:
+                # Meta refused it or it never left: sending again cannot double it.
+                s.delete(row)
+                return None
+            if row.status == "queued" and row.wamid is None:
+                raise OutcomeUnknown(
+                    f"a send with idempotency key {key!r} is in flight or its answer was lost",
+                    hint="it is reconciled from Meta's status webhooks; run `easymo messages reconcile`",
+                )
+            return SendOutcome(row.id, row.wamid, row.status, key, row.fallback, None, None, duplicate=True)
+
+    def reconcile(self, *, older_than: timedelta = timedelta(minutes=2)) -> list[dict[str, Any]]:
+        """Report queued rows with no wamid: sends whose outcome is unknown.
+
+        They are never re-sent here. Statuses carrying their key link them to a wamid
+        (see StatusIngest); what remains after that is for an admin to decide.
+        """
+        cutoff = self.clock() - older_than
+        with self.db.engine.begin() as conn:
+            self.ingest.apply_pending(conn)
+            rows = conn.execute(
+                select(
+                    messages_t.c.id,
+                    messages_t.c.idempotency_key,
+                    messages_t.c.contact_wa_id,
+                    messages_t.c.type,
+                    messages_t.c.queued_at,
+                    messages_t.c.error_detail,
+                )
+                .where(
+                    messages_t.c.status == "queued",
+                    messages_t.c.wamid.is_(None),
+                    messages_t.c.direction == "out",
+                    messages_t.c.queued_at <= cutoff,
+                )
+                .order_by(messages_t.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    # -- templates --------------------------------------------------------------------
+    def _template_languages(self, name: str) -> list[TemplateRecord]:
+        records = self.templates.languages(name)
+        if not records and name not in self._synced_for:
+            # One sync before deciding: the template may be new at Meta.
+            self._synced_for.add(name)
+            try:
+                self.templates.sync()
+            except EasymoError as exc:
+                log.warning("template sync before send failed: %s", exc)
+            records = self.templates.languages(name)
+        return records
+
+    def _last_inbound(self, wa_id: str) -> datetime | None:
+        with self.db.session() as s:
+            contact = s.get(Contact, wa_id)
+            return contact.last_inbound_at if contact else None
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -> TemplateParams:
+    if params is None:
+        return TemplateParams()
+    if isinstance(params, TemplateParams):
+        return params
+    return TemplateParams.of(body=params)
+
+
+def _params_json(params: TemplateParams | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    def shown(values: Any) -> dict[str, str]:
+        return {k: (v if isinstance(v, str) else display_value(v)) for k, v in values.items()}
+
+    return {
+        "header": shown(params.header),
+        "body": shown(params.body),
+        "buttons": {str(k): v for k, v in params.buttons.items()},
+    }
+
+
+def _template_payload(
+    wa_id: str, record: TemplateRecord, params: TemplateParams, reply_to: str | None, key: str
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": wa_id,
+        "type": "template",
+        "template": {
+            "name": record.name,
+            "language": {"code": record.language},
+            "components": send_components(record.definition, params),
+        },
+        "biz_opaque_callback_data": key,
+    }
+    if not payload["template"]["components"]:
+        del payload["template"]["components"]
+    if reply_to:
+        payload["context"] = {"message_id": reply_to}
+    return payload
+
+
+def _section(section: ListSection | dict[str, Any]) -> ListSection:
+    if isinstance(section, ListSection):
+        return section
+    rows = [r if isinstance(r, ListRow) else ListRow(**r) for r in section.get("rows", [])]
+    return ListSection(title=section.get("title"), rows=rows)
+
+
+__all__ = ["MessageProcessor", "NetworkError", "SendOutcome", "TemplateRefused"]

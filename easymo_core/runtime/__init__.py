@@ -1,0 +1,1 @@
+"""Long-running pieces a front end starts: the embedded sandbox stack, the scheduler."""

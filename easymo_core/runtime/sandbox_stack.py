@@ -1,0 +1,94 @@
+"""The sandbox profile's moving parts on loopback: the Cloud API stand-in, the webhook
+receiver writing into the profile's database, and the simulated users behind the sandbox.
+
+With this running, every screen of the console has live data on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from easymo_core.config import sandbox_defaults as sd
+from easymo_core.config.profile import Profile
+from easymo_core.sandbox.config import SandboxConfig
+from easymo_core.sandbox.server import SandboxServer
+from easymo_core.storage.engine import Database
+from easymo_core.storage.open import open_database
+from easymo_core.webhook.server import WebhookServer
+
+log = logging.getLogger(__name__)
+
+
+class SandboxStack:
+    def __init__(self, profile: Profile, *, db: Database | None = None, **sandbox_options: Any) -> None:
+        if not profile.is_sandbox:
+            raise ValueError("the sandbox stack runs only for a sandbox profile")
+        self.profile = profile
+        self._own_db = db is None
+        self.db = db or open_database(profile)
+        self.sandbox_options = sandbox_options
+        self.webhook: WebhookServer | None = None
+        self.sandbox: SandboxServer | None = None
+
+    @property
+    def graph_url(self) -> str:
+        assert self.sandbox is not None, "start() first"
+        return self.sandbox.base_url
+
+    @property
+    def webhook_url(self) -> str:
+        assert self.webhook is not None, "start() first"
+        return self.webhook.url
+
+    def profile_in_use(self) -> Profile:
+        """The profile with the ports actually bound (a default port may have been taken)."""
+        return replace(self.profile, graph_url=self.graph_url)
+
+    def start(self) -> None:
+        self.webhook = WebhookServer(
+            self.db,
+            app_secret=sd.SANDBOX_APP_SECRET,
+            verify_token=self.profile.verify_token,
+            port=_free_or_zero(sd.WEBHOOK_PORT),
+            receiver_id="embedded",
+        )
+        self.webhook.start()
+        config = SandboxConfig(
+            port=_free_or_zero(sd.SANDBOX_PORT),
+            webhook_url=self.webhook.url,
+            phone_number_id=self.profile.phone_number_id,
+            waba_id=self.profile.waba_id,
+            **self.sandbox_options,
+        )
+        self.sandbox = SandboxServer(config)
+        try:
+            self.sandbox.start()
+        except BaseException:
+            self.webhook.stop()
+            raise
+        log.info("sandbox on %s, webhooks to %s", self.sandbox.base_url, self.webhook.url)
+
+    def stop(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+        if self.webhook is not None:
+            self.webhook.stop()
+            self.webhook = None
+        if self._own_db:
+            self.db.dispose()
+
+
+def _free_or_zero(port: int) -> int:
+    """The default port when it is free, else 0 (any free port): a second console, or a
+    sandbox already started from the CLI, must not stop this one from starting."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((sd.SANDBOX_HOST, port))
+        except OSError:
+            return 0
+    return port

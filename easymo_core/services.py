@@ -1,0 +1,71 @@
+"""Everything a profile needs to work, built once: database, Cloud API client, template
+store, status ingest, message processor. The CLI and the console both start here, so no
+front end builds an HTTP client or a database session of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from easymo_core.cloudapi.client import CloudAPIClient
+from easymo_core.cloudapi.models import PhoneNumberInfo
+from easymo_core.cloudapi.pacing import pacer_for
+from easymo_core.config.profile import Profile
+from easymo_core.errors import ConfigError
+from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.processor import MessageProcessor
+from easymo_core.messaging.queries import MessageQueries
+from easymo_core.secrets import get_secret
+from easymo_core.storage.engine import Database
+from easymo_core.storage.open import open_database
+from easymo_core.templates.store import TemplateService
+
+
+@dataclass
+class Services:
+    profile: Profile
+    db: Database
+    client: Any
+    templates: TemplateService
+    ingest: StatusIngest
+    processor: MessageProcessor
+    messages: MessageQueries
+
+    @classmethod
+    def open(
+        cls,
+        profile: Profile,
+        *,
+        graph_url: str | None = None,
+        access_token: str | None = None,
+        client: Any = None,
+        db: Database | None = None,
+    ) -> Services:
+        missing = [] if profile.is_sandbox else profile.missing_for_sending()
+        if missing:
+            raise ConfigError(
+                f"profile {profile.name!r} lacks its {' and '.join(missing)}",
+                hint=f"set them with `easymo profile add {profile.name} --replace ...`",
+            )
+        database = db or open_database(profile)
+        if client is None:
+            client = CloudAPIClient(
+                access_token=access_token or get_secret(profile, "token"),
+                phone_number_id=profile.phone_number_id,
+                waba_id=profile.waba_id,
+                base_url=graph_url or profile.graph_url,
+                graph_version=profile.graph_version,
+                pacer=pacer_for(profile.phone_number_id, profile.messages_per_second),
+            )
+        templates = TemplateService(database, client, profile.waba_id)
+        ingest = StatusIngest(database)
+        processor = MessageProcessor(database, client, profile, templates, ingest)
+        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database))
+
+    def phone_info(self) -> PhoneNumberInfo:
+        info: PhoneNumberInfo = self.client.phone_number_info()
+        return info
+
+    def close(self) -> None:
+        self.client.close()
+        self.db.dispose()
