@@ -1,0 +1,88 @@
+"""``easymo-console``: the desktop console.
+
+    easymo-console [--profile NAME] [--screenshots DIR] [--debug]
+
+With no configuration it opens the sandbox profile. ``--screenshots DIR`` starts on the
+sandbox with demo traffic, saves a PNG of each screen into DIR, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+_T0 = time.perf_counter()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="easymo-console", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", help="profile to open (default: the active one)")
+    parser.add_argument("--screenshots", metavar="DIR", type=Path,
+                        help="save a PNG of each screen into DIR and exit")
+    parser.add_argument("--debug", action="store_true", help="log at debug level")
+    return parser.parse_args(argv)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the console's font and style sheet (created once)."""
+    from PySide6 import QtWidgets
+    from PySide6.QtGui import QFont
+
+    from app.resources import style_sheet
+
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(
+        [sys.argv[0], *(argv or [])])
+    app.setApplicationName("easyMO Console")
+    app.setOrganizationName("easyMO")
+    app.setApplicationDisplayName("easyMO Console")
+    font = QFont(app.font())
+    font.setPixelSize(13)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from easymo_core.config.paths import log_dir
+    from easymo_core.logs import setup_logging
+
+    setup_logging(debug=args.debug, log_file=log_dir() / "console.log")
+    app = make_app()
+    from app.main_window import MainWindow
+
+    if args.screenshots is not None:
+        from app.screenshots import run_screenshots
+
+        return run_screenshots(app, args.screenshots)
+    window = MainWindow(profile=args.profile)
+    window.show()
+    window.open_profile(args.profile)
+    if os.environ.get("EASYMO_CONSOLE_STARTUP_PROBE"):
+        # Used by the start-up benchmark: report when the window is shown and interactive.
+        from app.bench_startup import probe_ready
+
+        probe_ready(app, window, _T0)
+    code = app.exec()
+    window.shutdown()
+    if window.jobs.active:
+        # A request to a stalled API can outlive the close by its whole timeout; Qt would
+        # wait for that thread at exit. The servers are stopped and the database closed,
+        # so nothing is lost by not waiting.
+        import logging
+
+        logging.shutdown()
+        os._exit(int(code))
+    return int(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,459 @@
+"""The main window: sidebar navigation, pages, status bar, notification area.
+
+The window shows at once; the profile's services (and, for the sandbox, its servers) open
+in a worker. Pages that need services are built when the session is ready and rebuilt on
+a profile switch; Settings never needs them, so a broken profile can always be fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.hub import Hub
+from app.resources import icon
+from app.session import ConsoleSession, check_connection
+from app.views.page import Page
+from app.views.startup_page import StartupPage
+from app.watchers import HealthMonitor, TemplateWatcher
+from app.widgets.banner import Banner
+from app.widgets.notifications import NotificationArea
+from app.widgets.statusbar import Bell, HealthIndicator, JobsIndicator, ProfileSwitcher
+from app.workers import Jobs
+from easymo_core.config import Profile, ProfileStore
+
+log = logging.getLogger("easymo.console")
+
+NAV = (
+    ("dashboard", "Dashboard"),
+    ("templates", "Templates"),
+    ("compose", "Compose"),
+    ("messages", "Messages"),
+    ("flows", "Flows"),
+    ("settings", "Settings"),
+)
+NEEDS_SESSION = ("dashboard", "templates", "compose", "messages", "flows")
+
+
+class MainWindow(QMainWindow):
+    session_ready = Signal(object)  # ConsoleSession
+    session_failed = Signal(object)  # the exception
+
+    def __init__(
+        self,
+        *,
+        hub: Hub | None = None,
+        profile: str | Profile | None = None,
+        sandbox_stack: Any | None = None,
+        store: ProfileStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.hub = hub or Hub(self)
+        self.jobs = Jobs(self.hub, parent=self)
+        self.store = store or ProfileStore()
+        self.requested_profile = profile
+        self.sandbox_stack = sandbox_stack
+        self.session: ConsoleSession | None = None
+        self.pages: dict[str, QWidget] = {}
+        self.watchers: list[Any] = []
+        self._opening = False
+        self._closed = False
+        self._factories: dict[str, Any] = {}
+        self.setWindowTitle("easyMO Console")
+        self.setObjectName("MainWindow")
+        self.resize(1320, 860)
+        self.setMinimumSize(QSize(1000, 640))
+        self._build()
+        self.hub.health_changed.connect(self._health)
+        self.hub.session_changed.connect(lambda _s: self._refresh_profiles())
+
+    # -- layout ----------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QWidget()
+        root = QHBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        root.addWidget(self._build_sidebar())
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.sandbox_banner = Banner(
+            "sandbox",
+            "Sandbox profile: the Cloud API, webhook receiver and simulated users run on this "
+            "machine (127.0.0.1). Nothing you send here reaches a real phone.",
+            action="Settings",
+        )
+        self.sandbox_banner.action_clicked.connect(lambda: self.navigate("settings"))
+        self.sandbox_banner.hide()
+        column.addWidget(self.sandbox_banner)
+        self.stack = QStackedWidget()
+        column.addWidget(self.stack, 1)
+        root.addLayout(column, 1)
+        self.setCentralWidget(central)
+
+        self.startup = StartupPage()
+        self.startup.retry.connect(lambda: self.open_profile(self.requested_profile))
+        self.startup.open_settings.connect(lambda: self.navigate("settings"))
+        self.stack.addWidget(self.startup)
+        from app.views.settings_page import SettingsPage
+
+        settings = SettingsPage(self.jobs, self.hub, self._test_connection, store=self.store,
+                                active=self._active_name())
+        settings.use_profile.connect(self.switch_profile)
+        self._add_page("settings", settings)
+        self.notifications = NotificationArea(self.hub, central)
+        self._build_status_bar()
+        # Land on Templates: it has live data the moment the profile is open.
+        self.navigate("templates")
+
+        # Ctrl+1..6 jump to pages, as in most admin tools.
+        for i, (key, label) in enumerate(NAV, start=1):
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            action.triggered.connect(lambda _=False, k=key: self.navigate(k))
+            self.addAction(action)
+
+    def _build_sidebar(self) -> QWidget:
+        frame = QFrame()
+        frame.setObjectName("SidebarFrame")
+        frame.setFixedWidth(212)
+        box = QVBoxLayout(frame)
+        box.setContentsMargins(0, 18, 0, 8)
+        box.setSpacing(4)
+        brand = QHBoxLayout()
+        brand.setContentsMargins(18, 0, 12, 14)
+        logo = QLabel()
+        logo.setPixmap(icon("logo", "#25d366", 28).pixmap(28, 28))
+        brand.addWidget(logo)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        title = QLabel("easyMO")
+        title.setObjectName("Brand")
+        sub = QLabel("CONSOLE")
+        sub.setObjectName("BrandSub")
+        names.addWidget(title)
+        names.addWidget(sub)
+        brand.addLayout(names, 1)
+        box.addLayout(brand)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("Sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        for key, label in NAV:
+            item = QListWidgetItem(icon(key, "#aebac1", 20), f"  {label}")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(190, 42))
+            self.sidebar.addItem(item)
+        self.sidebar.currentItemChanged.connect(self._nav_changed)
+        box.addWidget(self.sidebar, 1)
+        self.sidebar_foot = QLabel("")
+        self.sidebar_foot.setObjectName("SidebarFoot")
+        self.sidebar_foot.setWordWrap(True)
+        box.addWidget(self.sidebar_foot)
+        return frame
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.profile_switcher = ProfileSwitcher()
+        self.profile_switcher.switched.connect(self.switch_profile)
+        bar.addWidget(self.profile_switcher)
+        self.health: dict[str, HealthIndicator] = {
+            "api": HealthIndicator("API"),
+            "webhook": HealthIndicator("Webhooks"),
+            "scheduler": HealthIndicator("Scheduler"),
+        }
+        for indicator in self.health.values():
+            bar.addWidget(indicator)
+        self.jobs_indicator = JobsIndicator()
+        self.jobs.busy_changed.connect(self.jobs_indicator.set_count)
+        bar.addPermanentWidget(self.jobs_indicator)
+        self.bell = Bell()
+        self.bell_menu = QMenu(self.bell)
+        self.bell_menu.aboutToShow.connect(self._fill_bell)
+        self.bell.setMenu(self.bell_menu)
+        self.notifications.changed.connect(
+            lambda: self.bell.set_unread(self.notifications.unread))
+        bar.addPermanentWidget(self.bell)
+        self._refresh_profiles()
+
+    # -- navigation ------------------------------------------------------------------
+    def _add_page(self, key: str, page: QWidget) -> None:
+        old = self.pages.get(key)
+        if old is not None:
+            self.stack.removeWidget(old)
+            if isinstance(old, Page):
+                old.shutdown()
+            old.deleteLater()
+        self.pages[key] = page
+        self.stack.addWidget(page)
+
+    def navigate(self, key: str) -> None:
+        for row in range(self.sidebar.count()):
+            if self.sidebar.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.sidebar.setCurrentRow(row)
+                return
+
+    def current_key(self) -> str:
+        item = self.sidebar.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def page(self, key: str) -> Any:
+        return self.ensure_page(key) if key in NEEDS_SESSION else self.pages.get(key)
+
+    def _nav_changed(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        if previous is not None:
+            old = self.pages.get(previous.data(Qt.ItemDataRole.UserRole))
+            if isinstance(old, Page):
+                old.deactivated()
+        if current is None:
+            return
+        key = current.data(Qt.ItemDataRole.UserRole)
+        page = self.ensure_page(key) if key in NEEDS_SESSION else self.pages.get(key)
+        if page is None:
+            self.stack.setCurrentWidget(self.startup)
+            return
+        self.stack.setCurrentWidget(page)
+        if isinstance(page, Page):
+            page.activated()
+
+    # -- profiles and the session ----------------------------------------------------
+    def _active_name(self) -> str:
+        requested = self.requested_profile
+        if isinstance(requested, Profile):
+            return requested.name
+        if requested:
+            return requested
+        try:
+            return self.store.active_name()
+        except Exception:
+            return "sandbox"
+
+    def _refresh_profiles(self) -> None:
+        try:
+            names = self.store.names()
+        except Exception:
+            names = ["sandbox"]
+        active = self.session.profile.name if self.session else self._active_name()
+        if active not in names:
+            names.append(active)
+        self.profile_switcher.set_profiles(names, active)
+
+    def open_profile(self, profile: str | Profile | None = None) -> None:
+        """Open ``profile`` (default: the active one) in a worker; pages follow."""
+        if self._opening or self._closed:
+            return
+        self._opening = True
+        self.requested_profile = profile if profile is not None else self.requested_profile
+        name = self._active_name()
+        sandbox = name == "sandbox" or (isinstance(profile, Profile) and profile.is_sandbox)
+        self.startup.show_opening(name, sandbox)
+        for key in NEEDS_SESSION:
+            page = self.pages.pop(key, None)
+            if page is not None:
+                self.stack.removeWidget(page)
+                if isinstance(page, Page):
+                    page.shutdown()
+                page.deleteLater()
+        if self.current_key() in NEEDS_SESSION or not self.current_key():
+            self.stack.setCurrentWidget(self.startup)
+        for indicator in self.health.values():
+            indicator.set_health("busy", "starting…")
+        self.opened_started = time.perf_counter()
+        old, self.session = self.session, None
+        self._stop_watchers()
+        target = self.requested_profile
+        stack = self.sandbox_stack
+        self.jobs.submit(_reopen, old, target, stack, name=f"open profile {name}", owner=self,
+                         on_result=self._opened, on_error=self._open_failed,
+                         on_done=self._open_done)
+
+    def _opened(self, session: ConsoleSession) -> None:
+        if self._closed:
+            session.close()
+            return
+        self.session = session
+        self.open_seconds = time.perf_counter() - self.opened_started
+        profile = session.profile
+        self.sandbox_banner.setVisible(profile.is_sandbox)
+        self.sidebar_foot.setText(
+            f"Profile {profile.name} · "
+            + ("local sandbox" if profile.is_sandbox else f"Graph {profile.graph_version}")
+        )
+        self._build_session_pages(session)
+        self._start_watchers(session)
+        settings = self.pages.get("settings")
+        if settings is not None:
+            settings.set_active(profile.name)  # type: ignore[attr-defined]
+        self.hub.session_changed.emit(session)
+        self.session_ready.emit(session)
+        if not self.current_key():
+            self.navigate("templates")
+        else:
+            self._nav_changed(self.sidebar.currentItem(), None)
+
+    def _open_failed(self, exc: object) -> None:
+        from app.errors import describe
+
+        message, hint = describe(exc)  # type: ignore[arg-type]
+        self.startup.show_failed(self._active_name(), message, hint)
+        self.stack.setCurrentWidget(self.startup) if self.current_key() != "settings" else None
+        for indicator in self.health.values():
+            indicator.set_health("off", "profile not open")
+        self.health["api"].set_health("error", message)
+        self.hub.session_changed.emit(None)
+        self.session_failed.emit(exc)
+        if not self.current_key():
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(0)
+            self.sidebar.blockSignals(False)
+
+    def _open_done(self) -> None:
+        self._opening = False
+
+    def switch_profile(self, name: str) -> None:
+        if self.session is not None and self.session.profile.name == name:
+            return
+        try:
+            self.store.use(name)
+        except Exception as exc:
+            self.hub.error(f"Cannot switch to {name}", exc)
+            self._refresh_profiles()
+            return
+        self.hub.info(f"Switching to profile {name}")
+        self.sandbox_stack = None
+        self.open_profile(name)
+
+    def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
+        from app.views.composer_page import ComposerPage
+        from app.views.placeholder_pages import dashboard_page, flows_page, messages_page
+        from app.views.templates_page import TemplatesPage
+
+        svc, sandbox = session.services, session.profile.is_sandbox
+        return {
+            "templates": lambda: TemplatesPage(svc, self.jobs, self.hub, sandbox=sandbox),
+            "compose": lambda: ComposerPage(svc, self.jobs, self.hub,
+                                            profile_name=session.profile.name, sandbox=sandbox),
+            "dashboard": lambda: dashboard_page(session, self.jobs),
+            "messages": lambda: messages_page(session, self.jobs),
+            "flows": lambda: flows_page(session, self.jobs),
+        }
+
+    def _build_session_pages(self, session: ConsoleSession) -> None:
+        """The page on screen now; the others one per event-loop turn (or when asked for)."""
+        self._factories = self._page_factories(session)
+        first = self.current_key() if self.current_key() in self._factories else "templates"
+        self.ensure_page(first)
+        QTimer.singleShot(0, self, self._build_next_page)
+
+    def ensure_page(self, key: str) -> Any:
+        page = self.pages.get(key)
+        factory = self._factories.get(key)
+        if page is None and factory is not None and self.session is not None:
+            page = factory()
+            self._add_page(key, page)
+        return page
+
+    def _build_next_page(self) -> None:
+        pending = [k for k in self._factories if k not in self.pages]
+        if pending and self.session is not None and not self._closed:
+            self.ensure_page(pending[0])
+            QTimer.singleShot(0, self, self._build_next_page)
+
+    def _start_watchers(self, session: ConsoleSession) -> None:
+        self.watchers = [HealthMonitor(self.jobs, self.hub, session),
+                         TemplateWatcher(self.jobs, self.hub, session)]
+        for w in self.watchers:
+            w.start()
+
+    def _stop_watchers(self) -> None:
+        for w in self.watchers:
+            w.stop()
+            w.deleteLater()
+        self.watchers = []
+
+    def _test_connection(self, profile: Profile, token: str | None) -> Any:
+        """Runs in a worker. The open sandbox answers through its own running stack."""
+        session = self.session
+        if session is not None and profile.name == session.profile.name and not token \
+                and profile.is_sandbox:
+            return session.services.phone_info()
+        return check_connection(profile, token)
+
+    # -- status bar ------------------------------------------------------------------
+    def _health(self, component: str, health: str, detail: str) -> None:
+        indicator = self.health.get(component)
+        if indicator is not None:
+            indicator.set_health(health, detail)
+
+    def _fill_bell(self) -> None:
+        self.bell_menu.clear()
+        history = list(self.notifications.history)[:15]
+        if not history:
+            self.bell_menu.addAction("No notifications yet").setEnabled(False)
+        for note in history:
+            text = f"{note.at:%H:%M}  {note.title}" + (f" — {note.text}" if note.text else "")
+            action = self.bell_menu.addAction(text[:110])
+            action.setToolTip(note.hint)
+        self.notifications.mark_read()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.notifications.reposition()
+
+    # -- closing ---------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self, timeout_ms: int = 800) -> float:
+        """Stop timers, workers and the embedded servers; returns the seconds it took."""
+        if self._closed:
+            return 0.0
+        started = time.perf_counter()
+        self._closed = True
+        self.hide()
+        self._stop_watchers()
+        for page in self.pages.values():
+            if isinstance(page, Page):
+                page.shutdown()
+        self.jobs.stop_accepting()
+        if self.session is not None:
+            # Stopping the servers first makes any request still in flight fail fast.
+            self.session.close()
+            self.session = None
+        self.jobs.shutdown(timeout_ms)
+        elapsed = time.perf_counter() - started
+        log.info("console closed in %.2f s", elapsed)
+        return elapsed
+
+
+def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
+            stack: Any | None) -> ConsoleSession:
+    """Worker: close the previous profile, open the next one."""
+    if old is not None:
+        old.close()
+    session = ConsoleSession.open(profile, sandbox_stack=stack)
+    # Import the pages here, off the UI thread: they pull in half of easymo_core.
+    import app.views.composer_page
+    import app.views.placeholder_pages
+    import app.views.templates_page  # noqa: F401
+    return session
+
+

@@ -1,0 +1,219 @@
+"""One open profile: the core services and, for the sandbox, the embedded servers.
+
+Opening and closing block on the network and the database, so the window calls them
+from a worker (see MainWindow). Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from easymo_core.config import Profile, ProfileStore, resolve_profile
+from easymo_core.errors import EasymoError
+
+log = logging.getLogger("easymo.console.session")
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    component: str  # api | webhook | scheduler
+    health: str  # ok | warn | error | off
+    detail: str
+
+
+class ConsoleSession:
+    """The services of the active profile (``services``) and its sandbox stack, if any."""
+
+    def __init__(self, profile: Profile, services: Any, stack: Any | None) -> None:
+        self.profile = profile
+        self.services = services
+        self.stack = stack
+        self.opened_at = time.monotonic()
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls, profile: Profile | str | None = None, *, sandbox_stack: Any | None = None
+    ) -> ConsoleSession:
+        """Resolve ``profile``, start the sandbox stack if it is the sandbox, open services.
+
+        ``sandbox_stack`` lets a caller (tests, the benchmark) supply a stack already
+        running; the session then does not own it and leaves it running on close.
+        """
+        if not isinstance(profile, Profile):
+            profile = resolve_profile(profile)
+        stack = sandbox_stack
+        owned = False
+        if profile.is_sandbox and stack is None:
+            from app.sandbox_process import SandboxProcess
+
+            stack = SandboxProcess(profile)
+            stack.start()
+            owned = True
+        try:
+            from easymo_core.services import Services
+
+            graph_url = getattr(stack, "graph_url", None) if stack is not None else None
+            services = Services.open(profile, graph_url=graph_url)
+        except BaseException:
+            if owned and stack is not None:
+                stack.stop()
+            raise
+        session = cls(profile, services, stack if owned else None)
+        session.external_stack = None if owned else stack
+        return session
+
+    external_stack: Any | None = None
+
+    @property
+    def any_stack(self) -> Any | None:
+        return self.stack or self.external_stack
+
+    def close(self) -> None:
+        """Close services, then stop the servers this session started; safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.services.close()
+        except Exception:
+            log.exception("closing services failed")
+        if self.stack is not None:
+            try:
+                self.stack.stop()
+            except Exception:
+                log.exception("stopping the sandbox stack failed")
+
+    # -- health, for the status bar ------------------------------------------------------
+    def api_health(self) -> ComponentHealth:
+        start = time.perf_counter()
+        try:
+            info = self.services.phone_info()
+        except EasymoError as exc:
+            return ComponentHealth("api", "error", exc.message)
+        ms = (time.perf_counter() - start) * 1000
+        name = getattr(info, "display_phone_number", "") or "phone number"
+        return ComponentHealth("api", "ok" if ms < 2000 else "warn", f"{name} · {ms:.0f} ms")
+
+    def webhook_health(self) -> ComponentHealth:
+        stack = self.any_stack
+        if stack is not None:
+            if hasattr(stack, "running"):
+                running = bool(stack.running)
+            else:
+                servers = [getattr(stack, "webhook", None), getattr(stack, "sandbox", None)]
+                running = all(x is not None and getattr(x, "running", True) for x in servers)
+            url = getattr(stack, "webhook_url", "") if running else ""
+            return ComponentHealth(
+                "webhook", "ok" if running else "error",
+                f"receiver on {_host_port(url)}" if running else "embedded receiver stopped",
+            )
+        last = _last_webhook_event(self.services)
+        if last is None:
+            return ComponentHealth("webhook", "warn", "no webhook event received yet")
+        age = (datetime.now(UTC) - last).total_seconds()
+        limit = self.profile.alert_webhook_lag_s
+        return ComponentHealth(
+            "webhook", "ok" if age < limit else "warn", f"last event {_ago(age)} ago"
+        )
+
+
+def _host_port(url: str) -> str:
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0]
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
+
+
+def _last_webhook_event(services: Any) -> datetime | None:
+    """When the shared database last got a webhook POST (any receiver)."""
+    from sqlalchemy import func, select
+
+    from easymo_core.storage.models import WebhookEvent
+
+    db = getattr(services, "db", None)
+    if db is None:
+        return None
+    with db.session() as s:
+        last = s.scalar(select(func.max(WebhookEvent.received_at)))
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return last
+
+
+def check_connection(profile: Profile, token: str | None = None) -> Any:
+    """Call the phone-number endpoint with ``profile``'s settings; PhoneNumberInfo or raise.
+
+    ``token`` tests a token typed in Settings before it is saved; otherwise the keyring's.
+    """
+    from easymo_core.cloudapi.client import CloudAPIClient
+    from easymo_core.secrets import get_secret
+
+    missing = profile.missing_for_sending()
+    if "phone-number id" in missing:
+        raise EasymoError(
+            f"profile {profile.name!r} has no phone-number id",
+            hint="copy it from WhatsApp Manager > API Setup",
+        )
+    access_token = token or get_secret(profile, "token")
+    with CloudAPIClient(
+        access_token=access_token,
+        phone_number_id=profile.phone_number_id,
+        waba_id=profile.waba_id,
+        base_url=profile.graph_url,
+        graph_version=profile.graph_version,
+        timeout=10.0,
+    ) as client:
+        return client.phone_number_info()
+
+
+def profile_names() -> tuple[list[str], str]:
+    store = ProfileStore()
+    return store.names(), store.active_name()
+
+
+def live_counts(services: Any) -> dict[str, int]:
+    """Cheap counts for the placeholder pages (last 24 hours and totals).
+
+    Console-side until easymo_core.analytics has its period queries; then it moves there.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from easymo_core.storage.models import Contact, ConversationFlow, FlowState, Message
+
+    since = datetime.now(UTC) - timedelta(hours=24)
+    counts: dict[str, int] = {}
+    with services.db.session() as s:
+        rows = s.execute(
+            select(Message.direction, Message.status, func.count())
+            .where(Message.created_at >= since)
+            .group_by(Message.direction, Message.status)
+        ).all()
+        # Cumulative, as people read them: a read message was also sent and delivered.
+        reached = {"accepted": ("sent",), "sent": ("sent",), "delivered": ("sent", "delivered"),
+                   "read": ("sent", "delivered", "read"), "failed": ("failed",),
+                   "queued": ("queued",)}
+        for direction, status, n in rows:
+            keys = ("in",) if direction == "in" else reached.get(status, (status,))
+            for key in keys:
+                counts[key] = counts.get(key, 0) + int(n)
+        counts["messages_total"] = int(s.scalar(select(func.count()).select_from(Message)) or 0)
+        counts["contacts"] = int(s.scalar(select(func.count()).select_from(Contact)) or 0)
+        counts["flows"] = int(s.scalar(select(func.count()).select_from(ConversationFlow)) or 0)
+        counts["flows_active"] = int(
+            s.scalar(select(func.count()).select_from(FlowState).where(FlowState.status == "active"))
+            or 0
+        )
+    return counts

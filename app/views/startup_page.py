@@ -1,0 +1,70 @@
+"""Shown while a profile opens (the sandbox's servers start), or when it cannot open."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.widgets.spinner import Spinner
+
+
+class StartupPage(QWidget):
+    retry = Signal()
+    open_settings = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Page")
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        self.spinner = Spinner(self, size=34)
+        layout.addWidget(self.spinner, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.title = QLabel("")
+        self.title.setObjectName("PageTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
+        self.text = QLabel("")
+        self.text.setObjectName("PageSubtitle")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setMaximumWidth(560)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.hint = QLabel("")
+        self.hint.setObjectName("Hint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setMaximumWidth(560)
+        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.setProperty("primary", True)
+        self.retry_button.clicked.connect(self.retry)
+        self.settings_button = QPushButton("Open Settings")
+        self.settings_button.clicked.connect(self.open_settings)
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.settings_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+
+    def show_opening(self, profile: str, sandbox: bool) -> None:
+        self.title.setText(f"Opening {profile}…")
+        self.text.setText(
+            "Starting the embedded Cloud API sandbox, the webhook receiver and the simulated "
+            "users on 127.0.0.1." if sandbox else
+            "Connecting to the database and the Cloud API."
+        )
+        self.hint.setText("")
+        self.spinner.start()
+        self.retry_button.hide()
+        self.settings_button.hide()
+
+    def show_failed(self, profile: str, message: str, hint: str) -> None:
+        self.spinner.stop()
+        self.title.setText(f"Profile {profile} could not be opened")
+        self.text.setText(message)
+        self.hint.setText(hint)
+        self.retry_button.show()
+        self.settings_button.show()

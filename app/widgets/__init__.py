@@ -1,0 +1,1 @@
+"""Reusable widgets: the WhatsApp preview, status badges, spinner, banner, timeline."""
