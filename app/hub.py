@@ -42,6 +42,10 @@ class Hub(QObject):
     notify = Signal(object)  # Notification
     # the active profile's services are open (a ConsoleSession) or closed (None)
     session_changed = Signal(object)
+    # the scheduler's change feed saw messages or status events (an easymo_core ChangeBatch)
+    messages_changed = Signal(object)
+    # a scheduler job's state changed (an easymo_core.scheduler JobState)
+    job_state_changed = Signal(object)
 
     def info(self, title: str, text: str = "") -> None:
         self.notify.emit(Notification("info", title, text))

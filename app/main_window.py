@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self.session: ConsoleSession | None = None
         self.pages: dict[str, QWidget] = {}
         self.watchers: list[Any] = []
+        self.bridge: Any | None = None  # SchedulerBridge of the open session
+        self.scheduler_status: Any | None = None
         self._opening = False
         self._closed = False
         self._factories: dict[str, Any] = {}
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.hub.health_changed.connect(self._health)
         self.hub.session_changed.connect(lambda _s: self._refresh_profiles())
+        self.hub.templates_changed.connect(self._template_submitted)
 
     # -- layout ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -342,7 +345,8 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
         from app.views.composer_page import ComposerPage
-        from app.views.placeholder_pages import dashboard_page, flows_page, messages_page
+        from app.views.messages_page import MessagesPage
+        from app.views.placeholder_pages import dashboard_page, flows_page
         from app.views.templates_page import TemplatesPage
 
         svc, sandbox = session.services, session.profile.is_sandbox
@@ -351,7 +355,7 @@ class MainWindow(QMainWindow):
             "compose": lambda: ComposerPage(svc, self.jobs, self.hub,
                                             profile_name=session.profile.name, sandbox=sandbox),
             "dashboard": lambda: dashboard_page(session, self.jobs),
-            "messages": lambda: messages_page(session, self.jobs),
+            "messages": lambda: MessagesPage(svc, self.jobs, self.hub),
             "flows": lambda: flows_page(session, self.jobs),
         }
 
@@ -377,6 +381,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self._build_next_page)
 
     def _start_watchers(self, session: ConsoleSession) -> None:
+        if session.scheduler is not None:
+            from app.scheduler_bridge import SchedulerBridge
+            from app.scheduler_status import SchedulerStatus
+
+            self.bridge = SchedulerBridge(session.scheduler, self.hub, self)
+            self.scheduler_status = SchedulerStatus(self.hub, self.health["scheduler"], self.bridge,
+                                                    self)
         self.watchers = [HealthMonitor(self.jobs, self.hub, session),
                          TemplateWatcher(self.jobs, self.hub, session)]
         for w in self.watchers:
@@ -387,6 +398,21 @@ class MainWindow(QMainWindow):
             w.stop()
             w.deleteLater()
         self.watchers = []
+        bridge, self.bridge = self.bridge, None
+        if bridge is not None:
+            bridge.detach()
+            bridge.deleteLater()
+        status, self.scheduler_status = self.scheduler_status, None
+        if status is not None:
+            status.deleteLater()
+
+    def _template_submitted(self) -> None:
+        """A template was created or deleted: ask Meta for its review result soon."""
+        scheduler = self.session.scheduler if self.session is not None else None
+        if scheduler is not None:
+            from easymo_core.scheduler import TEMPLATE_SYNC
+
+            scheduler.trigger_soon(TEMPLATE_SYNC, 5.0)
 
     def _test_connection(self, profile: Profile, token: str | None) -> Any:
         """Runs in a worker. The open sandbox answers through its own running stack."""
@@ -452,6 +478,7 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     session = ConsoleSession.open(profile, sandbox_stack=stack)
     # Import the pages here, off the UI thread: they pull in half of easymo_core.
     import app.views.composer_page
+    import app.views.messages_page
     import app.views.placeholder_pages
     import app.views.templates_page  # noqa: F401
     return session

@@ -186,9 +186,20 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     yield 0.5
     save(w, out / "06-compose-list.png")
 
+    # Messages: the log with a delivered-and-answered template chosen, then its conversation.
+    messages = w.page("messages")
     w.navigate("messages")
-    yield 1.0
+    yield (lambda: messages.model.rowCount() >= 10 and not messages.model.loading, 15.0)
+    chosen = _pick_message(messages)
+    if chosen is not None:
+        messages.select_message(chosen)
+    yield (lambda: messages.detail.loaded is not None, 10.0)
+    yield 0.6
     save(w, out / "07-messages.png")
+    messages.open_conversation()
+    yield (lambda: messages.conversation.conversation is not None, 10.0)
+    yield 0.6
+    save(w, out / "07b-conversation.png")
     w.navigate("flows")
     yield 0.6
     save(w, out / "08-flows.png")
@@ -198,6 +209,16 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     settings.test()
     yield (lambda: not settings.result.isHidden(), 10.0)
     save(w, out / "09-settings.png")
+
+
+def _pick_message(page: Any) -> int | None:
+    """The newest read template that got a reply, else the newest read message."""
+    rows = page.model.rows()
+    inbound = {r.contact_wa_id for r in rows if r.direction == "in"}
+    for r in rows:
+        if r.type == "template" and r.status == "read" and r.contact_wa_id in inbound:
+            return int(r.id)
+    return next((int(r.id) for r in rows if r.status == "read"), None)
 
 
 def control_delay(stack: Any, *, read: tuple[float, float], reply: tuple[float, float]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from easymo_core.config import Profile, ProfileStore, resolve_profile
@@ -65,9 +65,16 @@ class ConsoleSession:
             raise
         session = cls(profile, services, stack if owned else None)
         session.external_stack = None if owned else stack
+        try:
+            session.scheduler = start_scheduler(profile, services)
+        except Exception:
+            # The console works without it (pages poll on their own); say why in the log.
+            log.exception("the background scheduler did not start")
         return session
 
     external_stack: Any | None = None
+    # The background jobs (change feed, template sync, analytics, health), or None.
+    scheduler: Any | None = None
 
     @property
     def any_stack(self) -> Any | None:
@@ -78,6 +85,9 @@ class ConsoleSession:
         if self._closed:
             return
         self._closed = True
+        if self.scheduler is not None:
+            # Within a second: a run stuck on the network is left to its daemon thread.
+            self.scheduler.stop(timeout=0.5)
         try:
             self.services.close()
         except Exception:
@@ -120,6 +130,34 @@ class ConsoleSession:
         return ComponentHealth(
             "webhook", "ok" if age < limit else "warn", f"last event {_ago(age)} ago"
         )
+
+
+def start_scheduler(profile: Profile, services: Any) -> Any:
+    """Build and start the profile's jobs (blocks on the database: call from a worker)."""
+    from easymo_core.scheduler import Intervals, build_scheduler
+
+    sandbox = profile.is_sandbox
+    intervals = Intervals(template_sync_s=60.0 if sandbox else 900.0,
+                          health_s=10.0 if sandbox else 30.0)
+    scheduler = build_scheduler(services, analytics=_analytics_puller(services),
+                                intervals=intervals)
+    if scheduler.feed is not None:
+        scheduler.feed.start()  # from now on: what is already there is the log's first page
+    scheduler.start()
+    return scheduler
+
+
+def _analytics_puller(services: Any) -> Any:
+    """The hourly Meta analytics pull for ``services``: the last two days each time, since
+    Meta revises recent figures for a while after the fact."""
+    from easymo_core.analytics.meta import pull_meta_analytics
+    from easymo_core.storage.types import utcnow
+
+    def pull() -> Any:
+        now = utcnow()
+        return pull_meta_analytics(services, now - timedelta(days=2), now)
+
+    return pull
 
 
 def _host_port(url: str) -> str:

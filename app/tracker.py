@@ -35,6 +35,12 @@ class MessageTracker(QObject):
         self.poller = Poller(jobs, lambda: messages.detail(message_id), self._got,
                              interval_ms=FAST_MS, name="message status", parent=self,
                              on_error=self._failed)
+        # The scheduler's change feed says when this message moved: look at once.
+        hub.messages_changed.connect(self._feed)
+
+    def _feed(self, batch: Any) -> None:
+        if self.active and self.message_id in batch.message_ids():
+            self.poller.poll_now()
 
     def start(self) -> None:
         self.poller.start()

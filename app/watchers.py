@@ -49,7 +49,9 @@ class HealthMonitor(QObject):
 
     def start(self) -> None:
         self.hub.health_changed.emit("api", "busy", "checking…")
-        self.api.start()
+        # With the scheduler running, its health job reports the API (app/scheduler_status.py).
+        if getattr(self.session, "scheduler", None) is None:
+            self.api.start()
         self.webhook.start()
 
     def stop(self) -> None:
@@ -85,6 +87,7 @@ class TemplateWatcher(QObject):
         sandbox = session.profile.is_sandbox
         self.snapshot: dict[tuple[str, str], str] | None = None
         self.last_sync: float | None = None
+        self.scheduled = False
         self.poller = Poller(jobs, session.services.templates.list, self._listed,
                              name="template watch", interval_ms=1_500 if sandbox else 10_000,
                              on_error=self._failed, parent=self)
@@ -95,9 +98,13 @@ class TemplateWatcher(QObject):
         hub.templates_changed.connect(self.poller.poll_now)
 
     def start(self) -> None:
-        self.hub.health_changed.emit("scheduler", "busy", "first template sync…")
-        self.syncer.start(immediately=True)
-        self.poller.start(immediately=False)
+        # The scheduler syncs with Meta (and its results reach the hub as template_synced);
+        # without one, this watcher's own syncer does, and it reports as "Scheduler".
+        self.scheduled = getattr(self.session, "scheduler", None) is not None
+        if not self.scheduled:
+            self.hub.health_changed.emit("scheduler", "busy", "first template sync…")
+            self.syncer.start(immediately=True)
+        self.poller.start(immediately=self.scheduled)
 
     def stop(self) -> None:
         self.poller.stop()
@@ -116,6 +123,8 @@ class TemplateWatcher(QObject):
                 if old is not None and old != new:
                     notify_review(self.hub, key[0], key[1], old, new)
             self.hub.templates_changed.emit()
+        if self.scheduled:
+            return
         pending = sum(1 for s in statuses.values() if s in PENDING)
         detail = f"running · {len(statuses)} templates"
         if pending:
@@ -125,5 +134,7 @@ class TemplateWatcher(QObject):
     def _failed(self, exc: object) -> None:
         from app.errors import describe
 
+        if self.scheduled:
+            return
         message, _hint = describe(exc)  # type: ignore[arg-type]
         self.hub.health_changed.emit("scheduler", "warn", f"template check failed: {message}")

@@ -30,7 +30,10 @@ class ThreadedASGIServer:
     def start(self, timeout: float = 10.0) -> None:
         # Binding here, before the thread starts, makes port 0 and "address in use" errors
         # visible to the caller at once instead of inside the thread.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY on accepted connections only when
+        # the listening socket's proto says TCP, and without it every keep-alive response
+        # (headers, then body) waits ~40 ms for the peer's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))

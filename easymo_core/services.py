@@ -12,6 +12,7 @@ from easymo_core.cloudapi.models import PhoneNumberInfo
 from easymo_core.cloudapi.pacing import pacer_for
 from easymo_core.config.profile import Profile
 from easymo_core.errors import ConfigError
+from easymo_core.flows.engine import FlowEngine
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.processor import MessageProcessor
 from easymo_core.messaging.queries import MessageQueries
@@ -30,6 +31,9 @@ class Services:
     ingest: StatusIngest
     processor: MessageProcessor
     messages: MessageQueries
+    # Conversation flows, driven by what ``ingest`` commits; a receiver built elsewhere
+    # (webhook serve, the sandbox stack) attaches it with ``flows.attach(its_ingest)``.
+    flows: FlowEngine
 
     @classmethod
     def open(
@@ -60,12 +64,15 @@ class Services:
         templates = TemplateService(database, client, profile.waba_id)
         ingest = StatusIngest(database)
         processor = MessageProcessor(database, client, profile, templates, ingest)
-        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database))
+        flows = FlowEngine(database, processor)
+        flows.attach(ingest)
+        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database), flows)
 
     def phone_info(self) -> PhoneNumberInfo:
         info: PhoneNumberInfo = self.client.phone_number_info()
         return info
 
     def close(self) -> None:
+        self.flows.stop()
         self.client.close()
         self.db.dispose()

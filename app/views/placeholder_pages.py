@@ -1,4 +1,4 @@
-"""Dashboard, Messages and Flows: their own issue builds them. Until then each page says
+"""Dashboard and Flows: their own issue builds them. Until then each page says
 what it will hold and shows a few live figures from the database (never made-up data)."""
 
 from __future__ import annotations
@@ -101,22 +101,6 @@ def dashboard_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
     )
 
 
-def messages_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
-    return PlaceholderPage(
-        "Messages",
-        "Every message in and out, with its full status history.",
-        [
-            "A searchable, filterable log of messages (status, template, contact, period).",
-            "Each message's status history with Meta's timestamps, errors explained, and "
-            "its WhatsApp preview.",
-            "Conversation sessions per contact, and CSV export.",
-        ],
-        [("messages_total", "Messages stored"), ("in", "Received, 24 h"),
-         ("failed", "Failed, 24 h"), ("contacts", "Contacts")],
-        session=session, jobs=jobs,
-    )
-
-
 def flows_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
     return PlaceholderPage(
         "Flows",
@@ -130,4 +114,4 @@ def flows_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
     )
 
 
-__all__ = ["PlaceholderPage", "dashboard_page", "flows_page", "messages_page"]
+__all__ = ["PlaceholderPage", "dashboard_page", "flows_page"]

@@ -217,7 +217,7 @@ class MessagePreview(QWidget):
         fonts = _fonts(self.font())
         y = 14.0
         y = self._date_chip(p, width, y, fonts)
-        if msg.is_empty:
+        if msg.is_empty and not msg.replies:
             if p is not None:
                 p.setPen(WA.MUTED)
                 p.setFont(fonts.body)
@@ -225,7 +225,8 @@ class MessagePreview(QWidget):
                            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, msg.placeholder)
             return max(y + 80, 160)
         bubble_w = min(MAX_BUBBLE, width - 2 * MARGIN - 36)
-        y = self._outgoing(p, width, y, bubble_w, fonts)
+        if not msg.is_empty:  # an inbound message alone has only the user's bubbles
+            y = self._outgoing(p, width, y, bubble_w, fonts)
         for reply in msg.replies:
             y = self._incoming(p, y + 6, bubble_w, reply, fonts)
         if msg.show_sheet and msg.sections:
@@ -234,7 +235,9 @@ class MessagePreview(QWidget):
         return y + 16
 
     def _date_chip(self, p: QPainter | None, width: float, y: float, fonts: _Fonts) -> float:
-        label = "TODAY"
+        label = self._message.date_label
+        if not label:
+            return y
         fm = QFontMetricsF(fonts.small)
         w, h = fm.horizontalAdvance(label) + 22, 24.0
         if p is not None:

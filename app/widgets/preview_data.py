@@ -57,6 +57,7 @@ class PreviewMessage:
     replies: tuple[PreviewReply, ...] = field(default=())
     show_sheet: bool = False  # draw the list's bottom sheet, as after tapping its button
     placeholder: str = ""  # shown instead of a bubble when there is nothing to draw
+    date_label: str = "TODAY"  # the chip above the bubbles; "" for none (a chat's later groups)
 
     @property
     def is_empty(self) -> bool:

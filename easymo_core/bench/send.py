@@ -51,6 +51,11 @@ def _recipients(count: int) -> list[str]:
     return [f"1555{i:07d}" for i in range(count)]
 
 
+def sandbox_client(base_url: str, pacer: Any) -> CloudAPIClient:
+    """A client of the sandbox's phone number at ``base_url``, with ``pacer``."""
+    return _client(base_url, pacer)
+
+
 def _client(base_url: str, pacer: Any) -> CloudAPIClient:
     return CloudAPIClient(
         access_token=defaults.SANDBOX_TOKEN,

@@ -43,3 +43,51 @@ def startup_bench(as_json: bool) -> None:
     from app.bench_startup import run
 
     _print(run(), as_json)
+
+
+@bench.command("ingest")
+@click.option("--events", type=int, default=30_000, show_default=True,
+              help="Status events per batch-50 run.")
+@click.option("--single-events", type=int, default=3_000, show_default=True,
+              help="Status events per batch-1 run (one status per POST).")
+@click.option("--pg-url", envvar="EASYMO_BENCH_PG_URL", default=None,
+              help="A PostgreSQL server to measure too; a throw-away database is created on it "
+                   "and dropped. [env: EASYMO_BENCH_PG_URL]")
+@_json_option
+def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: bool) -> None:
+    """Signed status webhooks on loopback until stored, vs a bare ASGI app; SQLite and PostgreSQL."""
+    from easymo_core.bench.ingest import run
+
+    if events < 3 or single_events < 3:
+        raise click.BadParameter("at least 3 events (sent, delivered, read of one message)")
+    _print(run(events=events, single_events=single_events, pg_url=pg_url), as_json)
+
+
+@bench.command("process")
+@click.option("--messages", "n", type=int, default=10_000, show_default=True)
+@click.option("--threads", type=int, default=16, show_default=True,
+              help="Requests in flight at once.")
+@click.option("--batch", "chunk", type=int, default=200, show_default=True, help="Messages per batch.")
+@_json_option
+def process_bench(n: int, threads: int, chunk: int, as_json: bool) -> None:
+    """The processor end to end (validate, record, send, record) vs Meta's 1,000 msg/s ceiling."""
+    from easymo_core.bench.process import run
+
+    if n < 1 or threads < 1 or chunk < 1:
+        raise click.BadParameter("--messages, --threads and --batch must be at least 1")
+    _print(run(n=n, threads=threads, bare_n=min(n, 2_000), chunk=chunk), as_json)
+
+
+@bench.command("analytics")
+@click.option("--messages", "n", type=int, default=1_000_000, show_default=True,
+              help="Messages to generate over 30 days.")
+@click.option("--sample", type=int, default=None,
+              help="Messages of the trigger check and ingest comparison [default: 5%, at most 20,000].")
+@_json_option
+def analytics_bench(n: int, sample: int | None, as_json: bool) -> None:
+    """The dashboard's 30d query set over rollups vs plain GROUP BY; trigger ingest cost."""
+    from easymo_core.bench.analytics import run
+
+    if n < 100:
+        raise click.BadParameter("--messages must be at least 100")
+    _print(run(messages=n, sample=sample), as_json)

@@ -94,6 +94,8 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:  # a command that already said why, ending with a code
+        return exc.code if isinstance(exc.code, int) else 1
     except click.UsageError as exc:
         exc.show()
         return 2

@@ -20,6 +20,8 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("easymo_core.cli.webhook_cmd", "webhook"),
     ("easymo_core.cli.sandbox_cmd", "sandbox"),
     ("easymo_core.cli.bench_cmd", "bench"),
+    ("easymo_core.cli.stats_cmd", "stats"),
+    ("easymo_core.cli.flows_cmd", "flows"),
 )
 
 

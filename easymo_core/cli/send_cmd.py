@@ -281,10 +281,12 @@ def list_(
     "--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--dry-run", is_flag=True, help="Check every row, send nothing.")
-def bulk(name: str, language: str, csv_path: Path, dry_run: bool) -> None:
+@click.option("--again", is_flag=True, help="Send a CSV that an earlier job already finished once more.")
+def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool) -> None:
     """Send a template to every row of a CSV (phone column + one column per variable).
 
-    Running the same command again resumes an interrupted job: nobody gets it twice.
+    Running the same command again resumes an interrupted job: nobody gets it twice. A job
+    that finished is not repeated unless --again says so.
     """
     from easymo_core.messaging.bulk import BulkProgress, BulkSender
     from easymo_core.messaging.bulk import dry_run as check
@@ -315,7 +317,7 @@ def bulk(name: str, language: str, csv_path: Path, dry_run: bool) -> None:
             bar.update(p.done - bar.pos)
 
         result = BulkSender(svc.processor).run(
-            csv_path, name, language, progress=progress, stop=lambda: interrupted["stop"]
+            csv_path, name, language, progress=progress, stop=lambda: interrupted["stop"], again=again
         )
     finally:
         signal.signal(signal.SIGINT, previous)

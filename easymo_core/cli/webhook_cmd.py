@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import click
 
@@ -25,7 +26,8 @@ def webhook() -> None:
 @click.option(
     "--max-queue", type=int, default=1000, show_default=True, help="POSTs held before answering 503."
 )
-def serve(host: str, port: int, path: str, max_queue: int) -> None:
+@click.option("--no-flows", is_flag=True, help="Do not answer inbound messages with conversation flows.")
+def serve(host: str, port: int, path: str, max_queue: int, no_flows: bool) -> None:
     """Run the receiver until Ctrl-C. Secrets come from the keyring or EASYMO_APP_SECRET."""
     from easymo_core.errors import ConfigError
     from easymo_core.webhook.server import WebhookServer
@@ -47,6 +49,7 @@ def serve(host: str, port: int, path: str, max_queue: int) -> None:
         path=path,
         max_queue=max_queue,
     )
+    flows = None if no_flows else _flow_engine(st, server)
     try:
         server.start()
     except OSError as exc:
@@ -65,4 +68,21 @@ def serve(host: str, port: int, path: str, max_queue: int) -> None:
         pass
     finally:
         server.stop()
+        if flows is not None:
+            flows.stop()
         click.echo("stopped")
+
+
+def _flow_engine(st: Any, server: Any) -> Any:
+    """The profile's flow engine on this receiver's ingest, or None (with a warning) when
+    the profile cannot send: a receiver without an access token still stores events."""
+    from easymo_core.errors import EasymoError
+
+    try:
+        engine = st.services().flows
+    except EasymoError as exc:
+        click.echo(f"warning: conversation flows are off: {exc.one_line()}", err=True)
+        return None
+    engine.attach(server.intake.ingest)
+    engine.start_background()
+    return engine

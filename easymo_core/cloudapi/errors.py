@@ -214,8 +214,9 @@ class PayloadError(CloudAPIError, ValueError):
         value_length: int | None = None,
         count: int | None = None,
         limit: int | None = None,
+        explanation: str | None = None,
     ) -> None:
-        super().__init__(message, explanation=f"Fix the {field} and send again.")
+        super().__init__(message, explanation=explanation or f"Fix the {field} and send again.")
         self.field = field
         self.value_length = value_length
         self.count = count

@@ -28,10 +28,10 @@ def normalize_phone(raw: str, field: str = "to") -> str:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not _DIGITS_RE.fullmatch(compact):
-        raise _invalid(field, raw, "must be digits with the country code, like +15551234567")
+        raise _invalid(field, raw, "must be digits with the country code")
     digits = compact.lstrip("+")
     if digits.startswith("0"):
-        raise _invalid(field, raw, "has no country code; write it like +15551234567")
+        raise _invalid(field, raw, "has no country code")
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
@@ -44,4 +44,9 @@ def normalize_phone(raw: str, field: str = "to") -> str:
 
 
 def _invalid(field: str, raw: object, problem: str) -> PayloadError:
-    return PayloadError(f"{field} {raw!r} {problem}", field=field)
+    # "to '12' ..." reads badly to a person; the field name stays on the error for code.
+    return PayloadError(
+        f"phone number {raw!r} {problem}",
+        field=field,
+        explanation="Write it in international form, like +15551234567, and send again.",
+    )

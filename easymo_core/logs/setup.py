@@ -23,6 +23,16 @@ class RedactingFormatter(logging.Formatter):
         return text if self.show_phones else mask_phones(text)
 
 
+class ConsoleFormatter(RedactingFormatter):
+    """For stderr: one line per record. Stack traces belong in the log file, not a user's face."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            record = logging.makeLogRecord(record.__dict__)
+            record.exc_info = record.exc_text = record.stack_info = None
+        return super().format(record)
+
+
 def setup_logging(
     *, debug: bool = False, log_file: Path | None = None, console_level: int | None = None
 ) -> None:
@@ -40,7 +50,7 @@ def setup_logging(
         if console_level is not None
         else (logging.DEBUG if debug else logging.WARNING)
     )
-    stream.setFormatter(formatter)
+    stream.setFormatter(formatter if debug else ConsoleFormatter(show_phones=False))
     stream._easymo = True  # type: ignore[attr-defined]
     root.addHandler(stream)
     if log_file is not None:

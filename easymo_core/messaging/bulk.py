@@ -120,7 +120,7 @@ def validate_rows(
     for i, raw in enumerate(rows, start=2):
         phone_raw = raw.get("phone") or raw.get("to") or ""
         try:
-            phone = normalize_phone(phone_raw if phone_raw.startswith("+") else "+" + phone_raw)
+            phone = normalize_phone(phone_raw if not phone_raw[:1].isdigit() else "+" + phone_raw)
         except PayloadError as exc:
             bad.append(RowProblem(i, exc.message))
             continue
@@ -151,6 +151,7 @@ class BulkSender:
         progress: Progress | None = None,
         source: str = "bulk",
         stop: Callable[[], bool] | None = None,
+        again: bool = False,
     ) -> BulkProgress:
         digest, rows = read_csv(csv_path)
         good, bad = validate_rows(self.processor, name, language, rows)
@@ -160,7 +161,7 @@ class BulkSender:
                 f"{len(bad)} row(s) of {csv_path} are invalid; line {first.line}: {first.message}",
                 hint="fix them (see --dry-run for the full list); nothing was sent",
             )
-        job_id = self._job(csv_path, digest, name, language, good)
+        job_id = self._job(csv_path, digest, name, language, good, again=again)
         with self.db.session() as s:
             pending = s.execute(
                 select(BulkRecipient.id, BulkRecipient.line_no, BulkRecipient.phone, BulkRecipient.status)
@@ -222,7 +223,9 @@ class BulkSender:
             )
         return prog
 
-    def _job(self, csv_path: Path, digest: str, name: str, language: str, good: list[BulkRow]) -> int:
+    def _job(
+        self, csv_path: Path, digest: str, name: str, language: str, good: list[BulkRow], *, again: bool
+    ) -> int:
         now = utcnow()
         with self.db.session() as s:
             job = s.scalars(
@@ -235,6 +238,14 @@ class BulkSender:
                 )
                 .order_by(BulkJob.id.desc())
             ).first()
+            if job is not None and job.status == "done" and not again:
+                # The same file twice is far more often a slip than a wish to message
+                # everyone again: a repeat has to be asked for.
+                raise BulkError(
+                    f"job {job.id} already sent {csv_path.name} ({name}, {language}) on "
+                    f"{job.updated_at:%Y-%m-%d %H:%M} UTC",
+                    hint="add --again to send it to everyone once more",
+                )
             if job is not None and job.status != "done":
                 log.info("resuming bulk job %s", job.id)
                 job.status = "running"

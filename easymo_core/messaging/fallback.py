@@ -10,6 +10,7 @@ Otherwise the send is refused with the reason. Nothing is ever dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,9 +51,11 @@ def decide(
     params: TemplateParams,
     languages: list[TemplateRecord],
     rules: tuple[str, ...],
-    last_inbound_at: datetime | None,
+    last_inbound_at: datetime | Callable[[], datetime | None] | None,
     now: datetime,
 ) -> TemplateDecision:
+    """What to send for a template request; ``last_inbound_at`` may be a callable, read only
+    when the text fallback is considered (the common case never needs the query)."""
     asked = next((r for r in languages if r.language == language), None)
     why = usable(asked, params)
     if why is None:
@@ -76,6 +79,8 @@ def decide(
                         note=f"{what}: sent in {other.language} instead",
                     )
         elif rule == "text_in_window":
+            if callable(last_inbound_at):
+                last_inbound_at = last_inbound_at()
             in_window = last_inbound_at is not None and now - last_inbound_at < WINDOW
             source = asked or next(iter(sorted(languages, key=lambda r: r.language != "en_US")), None)
             if in_window and source is not None:

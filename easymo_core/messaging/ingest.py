@@ -26,7 +26,7 @@ from easymo_core.messaging.webhook_payload import (
 )
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, StatusEvent, Template, table_of
-from easymo_core.storage.sql import insert_ignore, upsert
+from easymo_core.storage.sql import insert_ignore
 from easymo_core.storage.types import to_ms, utcnow
 
 log = logging.getLogger(__name__)
@@ -63,16 +63,8 @@ UPDATE messages SET
 WHERE wamid = :wamid AND direction = 'out'
 """
 )
-_LATENCY_SQL = text(
-    """
-UPDATE messages SET
-  delivery_latency_ms = CASE WHEN delivered_at IS NOT NULL AND sent_at IS NOT NULL
-                             THEN delivered_at - sent_at END,
-  read_latency_ms = CASE WHEN read_at IS NOT NULL AND delivered_at IS NOT NULL
-                         THEN read_at - delivered_at END
-WHERE wamid = :wamid AND direction = 'out'
-"""
-)
+# Latencies, contact counters, sessions and rollups are kept by the analytics triggers
+# (storage/analytics_triggers.py); the ingest only records what Meta reported.
 
 
 @dataclass
@@ -98,6 +90,8 @@ class IngestResult:
 
 
 InboundListener = Callable[[Connection, InboundRecord], None]
+# Called after the transaction that ingested ``IngestResult`` committed (flows use it).
+CommittedListener = Callable[[IngestResult], None]
 
 
 class StatusIngest:
@@ -108,11 +102,29 @@ class StatusIngest:
         self.source = source
         # Called inside the ingest transaction for each new inbound message (flows use it).
         self.inbound_listeners: list[InboundListener] = []
+        # Called after commit, so a listener may send (through the processor) and use the
+        # database freely; whoever commits an ingest_in() transaction calls notify_committed.
+        self.committed_listeners: list[CommittedListener] = []
 
     # -- public API ------------------------------------------------------------------
     def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
         with self.db.engine.begin() as conn:
-            return self.ingest_in(conn, batch, webhook_event_id=webhook_event_id)
+            result = self.ingest_in(conn, batch, webhook_event_id=webhook_event_id)
+        self.notify_committed(result)
+        return result
+
+    def notify_committed(self, result: IngestResult) -> None:
+        """Hand a committed result with new inbound messages to the committed listeners.
+
+        A failing listener is logged and skipped: what was ingested stays ingested.
+        """
+        if not result.inbound:
+            return
+        for listener in self.committed_listeners:
+            try:
+                listener(result)
+            except Exception:
+                log.exception("ingest listener %r failed", listener)
 
     def ingest_in(
         self, conn: Connection, batch: WebhookBatch, *, webhook_event_id: int | None = None
@@ -177,7 +189,6 @@ class StatusIngest:
             for r in rows
         ]
         conn.execute(_APPLY_SQL, params)
-        conn.execute(_LATENCY_SQL, [{"wamid": w} for w in {r.wamid for r in rows}])
         conn.execute(
             update(events_t).where(events_t.c.id == bindparam("eid")).values(applied=True),
             [{"eid": r.id} for r in rows],
@@ -257,7 +268,6 @@ class StatusIngest:
         if apply:
             conn.execute(_APPLY_SQL, apply)
             touched = {str(p["wamid"]) for p in apply}
-            conn.execute(_LATENCY_SQL, [{"wamid": w} for w in touched])
             result.changed_wamids |= touched
 
     def _link_lost_answers(
@@ -335,33 +345,14 @@ class StatusIngest:
                 listener(conn, rec)
 
     def _touch_contact(self, conn: Connection, rec: InboundRecord, now: datetime) -> None:
-        stmt = upsert(conn, contacts_t).values(
-            wa_id=rec.from_wa_id,
-            profile_name=rec.profile_name,
-            first_seen_at=rec.meta_ts,
-            last_inbound_at=rec.meta_ts,
-            messages_in=1,
-            messages_out=0,
-            replies=1 if rec.context_wamid else 0,
-            engagement_score=0.0,
-            updated_at=now,
+        """Keep the profile name; the insert trigger made the contact and counted the message."""
+        if rec.profile_name is None:
+            return
+        conn.execute(
+            update(contacts_t)
+            .where(contacts_t.c.wa_id == rec.from_wa_id)
+            .values(profile_name=rec.profile_name, updated_at=now)
         )
-        ts = to_ms(rec.meta_ts)
-        c = contacts_t.c
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["wa_id"],
-            set_={
-                "profile_name": text("COALESCE(excluded.profile_name, contacts.profile_name)"),
-                "last_inbound_at": text(
-                    f"CASE WHEN contacts.last_inbound_at IS NULL OR contacts.last_inbound_at < {ts}"
-                    f" THEN {ts} ELSE contacts.last_inbound_at END"
-                ),
-                "messages_in": c.messages_in + 1,
-                "replies": c.replies + (1 if rec.context_wamid else 0),
-                "updated_at": to_ms(now),
-            },
-        )
-        conn.execute(stmt)
 
     # -- template review and quality -------------------------------------------------
     def _templates(

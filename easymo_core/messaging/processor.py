@@ -26,13 +26,13 @@ from easymo_core.cloudapi.payloads import button_message, list_message, text_mes
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
+from easymo_core.messaging.batch import DEFAULT_CONCURRENCY, TemplateRequest, send_template_batch
 from easymo_core.messaging.fallback import decide
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome, TemplateRefused
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, table_of
-from easymo_core.storage.sql import upsert
-from easymo_core.storage.types import to_ms, utcnow
+from easymo_core.storage.types import utcnow
 from easymo_core.templates.params import TemplateParams, display_value
 from easymo_core.templates.render import render_plain_text, render_preview, send_components
 from easymo_core.templates.store import TemplateRecord, TemplateService
@@ -78,7 +78,8 @@ class MessageProcessor:
             to, body, preview_url=preview_url, reply_to=reply_to, biz_opaque_callback_data=key
         )
         return self._send(
-            payload, key=key, kind="text", body=body, source=source, admin=admin, reply_to=reply_to
+            payload, key=key, kind="text", body=body, source=source, admin=admin, reply_to=reply_to,
+            checked_key=idempotency_key,
         )
 
     def send_buttons(
@@ -105,7 +106,8 @@ class MessageProcessor:
             biz_opaque_callback_data=key,
         )
         return self._send(
-            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to
+            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to,
+            checked_key=idempotency_key,
         )
 
     def send_list(
@@ -134,7 +136,8 @@ class MessageProcessor:
             biz_opaque_callback_data=key,
         )
         return self._send(
-            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to
+            payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to,
+            checked_key=idempotency_key,
         )
 
     def send_template(
@@ -152,16 +155,17 @@ class MessageProcessor:
         key = idempotency_key or _new_key()
         tparams = _as_params(params)
         wa_id = normalize_phone(to)
-        existing = self._existing(key)
-        if existing is not None:
-            return existing
+        if idempotency_key is not None:  # a key made here a moment ago cannot exist yet
+            existing = self._existing(key)
+            if existing is not None:
+                return existing
         decision = decide(
             name,
             language,
             tparams,
             self._template_languages(name),
             self.profile.fallbacks,
-            self._last_inbound(wa_id),
+            lambda: self._last_inbound(wa_id),
             self.clock(),
         )
         if decision.reason is not None:
@@ -203,6 +207,18 @@ class MessageProcessor:
             note=decision.note,
         )
 
+    def send_template_batch(
+        self,
+        requests: Sequence[TemplateRequest],
+        *,
+        source: str = "bulk",
+        admin: str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> list[SendOutcome | EasymoError]:
+        """Many template messages with the same rules as :meth:`send_template`; see
+        :mod:`easymo_core.messaging.batch`. One outcome or refusal per request, in order."""
+        return send_template_batch(self, requests, source=source, admin=admin, concurrency=concurrency)
+
     # -- the path every message takes ---------------------------------------------------
     def _send(
         self,
@@ -218,10 +234,13 @@ class MessageProcessor:
         params: TemplateParams | None = None,
         fallback: str | None = None,
         note: str | None = None,
+        checked_key: str | None = None,
     ) -> SendOutcome:
-        existing = self._existing(key)
-        if existing is not None:
-            return existing
+        """``checked_key``: the caller's own idempotency key, still to be looked up."""
+        if checked_key is not None:
+            existing = self._existing(checked_key)
+            if existing is not None:
+                return existing
         payload = validate_message(payload)
         now = self.clock()
         row_id = self._record_queued(
@@ -309,7 +328,7 @@ class MessageProcessor:
                     error_detail=None,
                 )
             )
-            self._touch_contact(conn, wa_id, now)
+            # The wamid trigger counts the message for the contact and its session.
             # A status may have arrived before this answer: apply it now.
             self.ingest.apply_pending(conn, [wamid])
 
@@ -328,28 +347,6 @@ class MessageProcessor:
         values["updated_at"] = self.clock()
         with self.db.engine.begin() as conn:
             conn.execute(update(messages_t).where(messages_t.c.id == row_id).values(**values))
-
-    def _touch_contact(self, conn: Any, wa_id: str, now: datetime) -> None:
-        stmt = upsert(conn, contacts_t).values(
-            wa_id=wa_id,
-            first_seen_at=now,
-            last_outbound_at=now,
-            messages_in=0,
-            messages_out=1,
-            replies=0,
-            engagement_score=0.0,
-            updated_at=now,
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["wa_id"],
-                set_={
-                    "last_outbound_at": to_ms(now),
-                    "messages_out": contacts_t.c.messages_out + 1,
-                    "updated_at": to_ms(now),
-                },
-            )
-        )
 
     # -- idempotency ------------------------------------------------------------------
     def _existing(self, key: str) -> SendOutcome | None:

@@ -31,6 +31,7 @@ class SandboxStack:
         self.sandbox_options = sandbox_options
         self.webhook: WebhookServer | None = None
         self.sandbox: SandboxServer | None = None
+        self.services: Any = None  # easymo_core.services.Services answering flows
 
     @property
     def graph_url(self) -> str:
@@ -68,9 +69,28 @@ class SandboxStack:
         except BaseException:
             self.webhook.stop()
             raise
+        try:
+            self._start_flows()
+        except BaseException:
+            self.stop()
+            raise
         log.info("sandbox on %s, webhooks to %s", self.sandbox.base_url, self.webhook.url)
 
+    def _start_flows(self) -> None:
+        """Conversation flows answer the simulated users' messages as this receiver ingests
+        them (the console's own process only reads the database)."""
+        from easymo_core.services import Services
+
+        assert self.webhook is not None
+        self.services = Services.open(self.profile_in_use(), db=self.db)
+        self.services.flows.attach(self.webhook.intake.ingest)
+        self.services.flows.start_background()
+
     def stop(self) -> None:
+        if self.services is not None:
+            self.services.flows.stop()
+            self.services.client.close()  # not close(): the database is the stack's
+            self.services = None
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None

@@ -127,6 +127,9 @@ class Message(Base):
     read_latency_ms: Mapped[int | None] = mapped_column(BigInteger)
     conversation_id: Mapped[str | None] = mapped_column(String(128))
     pricing_category: Mapped[str | None] = mapped_column(String(32))
+    # Set by the analytics triggers (migration 0002): for an inbound message the user's
+    # response time to our previous message, for an outbound one ours to the user's.
+    response_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class StatusEvent(Base):
@@ -322,6 +325,34 @@ class ErrorRollup(Base):
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
     error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ActivityRollup(Base):
+    """Hourly conversation figures (all contacts), kept by the analytics triggers.
+
+    Messages counted when they join a conversation (inbound on arrival, outbound once Meta
+    accepted them), responses and their times, sessions started, and satisfaction ratings
+    in the hour their session started (sat_1..sat_5 count each rating).
+    """
+
+    __tablename__ = "activity_rollups"
+
+    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    messages_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    messages_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sessions_started: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    user_responses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    user_response_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    business_responses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    business_response_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    satisfaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfaction_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locals().update(
+        {
+            f"sat_{i}": mapped_column(Integer, default=0, server_default="0", nullable=False)
+            for i in range(1, 6)
+        }
+    )
 
 
 class BulkJob(Base):

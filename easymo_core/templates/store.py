@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from easymo_core.errors import EasymoError
 from easymo_core.storage.engine import Database
@@ -117,6 +118,7 @@ class TemplateService:
         self.db = db
         self.client = client
         self.waba_id = waba_id
+        self._languages_cache: dict[str, tuple[tuple[Any, ...], builtins.list[TemplateRecord]]] = {}
 
     # -- reads -----------------------------------------------------------------------
     def list(
@@ -150,15 +152,39 @@ class TemplateService:
             return TemplateRecord.from_row(row) if row else None
 
     def languages(self, name: str) -> builtins.list[TemplateRecord]:
+        """Every language of ``name``. Parsed records are cached per name and reused while
+        the rows' ids and update times are unchanged, so a send checks a template with one
+        light query instead of loading and parsing its JSON again; never stale."""
+        where = (Template.waba_id == self.waba_id, Template.name == name)
         with self.db.session() as s:
-            rows = s.scalars(
-                select(Template).where(Template.waba_id == self.waba_id, Template.name == name)
-            ).all()
-            return [TemplateRecord.from_row(r) for r in rows]
+            signature = tuple(s.execute(
+                select(Template.id, Template.updated_at, Template.status).where(*where).order_by(Template.id)
+            ).all())
+            cached = self._languages_cache.get(name)
+            if cached is not None and cached[0] == signature:
+                return builtins.list(cached[1])
+            rows = s.scalars(select(Template).where(*where).order_by(Template.id)).all()
+            records = [TemplateRecord.from_row(r) for r in rows]
+        if len(self._languages_cache) > 512:
+            self._languages_cache.clear()
+        self._languages_cache[name] = (signature, records)
+        return builtins.list(records)
 
     # -- sync with Meta --------------------------------------------------------------
     def sync(self, progress: Progress | None = None) -> SyncResult:
-        """Replace the local copy with Meta's list; drafts are kept. Returns what changed."""
+        """Replace the local copy with Meta's list; drafts are kept. Returns what changed.
+
+        Two syncs at once (two consoles, or a console's scheduler and the CLI) may both
+        insert a template new to the database; the one that loses retries once and then
+        finds the other's rows.
+        """
+        try:
+            return self._sync_once(progress)
+        except IntegrityError:
+            log.info("template sync raced another sync; retrying once")
+            return self._sync_once(progress)
+
+    def _sync_once(self, progress: Progress | None) -> SyncResult:
         remote: builtins.list[dict[str, Any]] = []
         for item in self.client.list_templates():
             remote.append(dict(item))

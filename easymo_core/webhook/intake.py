@@ -172,6 +172,7 @@ class DurableIntake:
             log.exception("ingest of %d webhook POSTs failed; kept for recovery: %s", len(pairs), exc)
             return None
         self.stats.ingested += len(pairs)
+        self.ingest.notify_committed(total)
         for listener in self.listeners:
             try:
                 listener(total)
@@ -192,6 +193,7 @@ class DurableIntake:
             # Several receivers share one database: each row is recovered by one of them.
             query = query.with_for_update(skip_locked=True)
         done = 0
+        total = IngestResult()
         with self.db.engine.begin() as conn:
             rows = conn.execute(query).all()
             for row in rows:
@@ -204,9 +206,10 @@ class DurableIntake:
                         .values(processed_at=utcnow(), error=str(exc)[:500])
                     )
                     continue
-                self.ingest.ingest_in(conn, batch, webhook_event_id=row.id)
+                total.merge(self.ingest.ingest_in(conn, batch, webhook_event_id=row.id))
                 conn.execute(update(events_t).where(events_t.c.id == row.id).values(processed_at=utcnow()))
                 done += 1
             if rows:
                 self.ingest.apply_pending(conn)
+        self.ingest.notify_committed(total)
         return done

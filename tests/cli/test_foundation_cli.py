@@ -14,6 +14,7 @@ from sqlalchemy import text
 from easymo_core.cli.context import run_guarded
 from easymo_core.cli.main import cli
 from easymo_core.config import ProfileStore
+from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from tests.conftest import MemoryKeyring
 
@@ -74,7 +75,7 @@ def test_db_upgrade_current_check(capsys: pytest.CaptureFixture[str], empty_db_u
     code, _, err = run(capsys, "--db-url", empty_db_url, "db", "check")
     assert code == 1 and "easymo db upgrade" in err
     code, out, _ = run(capsys, "--db-url", empty_db_url, "db", "upgrade")
-    assert code == 0 and "-> 0001_initial" in out
+    assert code == 0 and f"-> {migrate.head_revision()}" in out
     code, out, _ = run(capsys, "--db-url", empty_db_url, "db", "current", "--json")
     assert json.loads(out)["state"] == "current"
     code, out, _ = run(capsys, "--db-url", empty_db_url, "db", "check")

@@ -67,7 +67,7 @@ def test_envelope_checks() -> None:
         text_message(TO, "x", biz_opaque_callback_data="o" * 513)
     with refused("reply-to message id is empty"):
         text_message(TO, "x", reply_to="")
-    with refused("^to 'nope'"):
+    with refused("^phone number 'nope'"):
         text_message("nope", "x")
 
 

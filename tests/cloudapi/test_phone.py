@@ -33,7 +33,7 @@ def test_refused_numbers_name_the_field_and_value(raw: str) -> None:
     with pytest.raises(PayloadError) as caught:
         normalize_phone(raw, "recipient")
     assert caught.value.field == "recipient"
-    assert caught.value.message.startswith(f"recipient {raw!r}")
+    assert caught.value.message.startswith(f"phone number {raw!r}")
 
 
 def test_not_a_string_is_refused() -> None:

@@ -47,3 +47,23 @@ def test_helpers() -> None:
     assert mask_phones("wa_id 5511987654321 ok") == "wa_id …4321 ok"
     assert mask_phones("order 42 id 1234") == "order 42 id 1234"
     assert "hunter2hunter2" not in redact("access_token=hunter2hunter2&x=1")
+
+
+def test_stderr_gets_one_line_and_the_file_gets_the_trace(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from easymo_core.logs.setup import setup_logging
+
+    log_file = tmp_path / "easymo.log"
+    setup_logging(log_file=log_file)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("easymo.test").exception("unexpected error")
+    err = capsys.readouterr().err
+    assert "unexpected error" in err
+    assert "Traceback" not in err
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "Traceback" in log_file.read_text()
+    assert "ValueError: boom" in log_file.read_text()

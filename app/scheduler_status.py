@@ -1,0 +1,95 @@
+"""The status bar's "Scheduler" light: every job's last run, next run and last error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+
+from app.hub import Hub
+from app.widgets.statusbar import HealthIndicator
+from easymo_core.scheduler import HEALTH, JobState
+
+LABELS = {"change_feed": "Change feed", "template_sync": "Template sync",
+          "meta_analytics": "Meta analytics", "health": "Health checks"}
+_RANK = {"error": 3, "warn": 2, "busy": 1, "ok": 0, "off": -1}
+
+
+def overall(states: dict[str, JobState], now: datetime) -> tuple[str, str, str]:
+    """(health, one-line detail, tooltip) for the job states."""
+    live = [s for s in states.values() if not s.skipped]
+    if not live:
+        return "off", "no jobs", ""
+    worst = max(live, key=lambda s: _RANK[s.health])
+    health = worst.health
+    if health in ("warn", "error"):
+        detail = f"{LABELS.get(worst.name, worst.name)} failing: {worst.last_error or ''}"
+    elif health == "busy":
+        detail = "starting…"
+    else:
+        feed = states.get("change_feed")
+        detail = f"{len(live)} jobs ok"
+        if feed is not None and feed.last_ok is not None:
+            detail += f" · feed {_ago(now, feed.last_ok)} ago"
+    lines = []
+    for s in states.values():
+        name = LABELS.get(s.name, s.name)
+        if s.skipped:
+            lines.append(f"{name}: off — {s.skipped}")
+            continue
+        last = f"last run {_ago(now, s.last_run)} ago" if s.last_run else "not run yet"
+        nxt = f"next in {_ago(s.next_run, now)}" if s.next_run else "next: —"
+        line = f"{name}: {last}, {nxt}, {s.run_count} runs"
+        if s.last_duration_ms is not None:
+            line += f" ({s.last_duration_ms:.0f} ms)"
+        if s.failures and s.last_error:
+            line += f"\n    failing ({s.failures}×): {s.last_error}"
+        elif s.last_error and s.last_error_at:
+            line += f"\n    last error {_ago(now, s.last_error_at)} ago: {s.last_error}"
+        lines.append(line)
+    return health, detail, "\n".join(lines)
+
+
+def _ago(later: datetime, earlier: datetime) -> str:
+    seconds = max(0.0, (later - earlier).total_seconds())
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class SchedulerStatus(QObject):
+    """Feeds the "Scheduler" and "API" lights from job states and health reports."""
+
+    def __init__(self, hub: Hub, indicator: HealthIndicator, bridge: Any,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hub, self.indicator, self.bridge = hub, indicator, bridge
+        self.states: dict[str, JobState] = dict(bridge.states)
+        hub.job_state_changed.connect(self._state)
+        bridge.health.connect(self._health, Qt.ConnectionType.QueuedConnection)
+        self._show()
+
+    def _state(self, state: JobState) -> None:
+        self.states[state.name] = state
+        self._show()
+
+    def _show(self) -> None:
+        health, detail, tooltip = overall(self.states, datetime.now(UTC))
+        self.hub.health_changed.emit("scheduler", health, detail)
+        self.indicator.setToolTip(tooltip or detail)
+
+    def _health(self, report: Any) -> None:
+        if report.api_ok is None:
+            return
+        if report.api_ok:
+            name = report.phone or "phone number"
+            ms = report.api_ms or 0.0
+            self.hub.health_changed.emit("api", "ok" if ms < 2000 else "warn", f"{name} · {ms:.0f} ms")
+        else:
+            self.hub.health_changed.emit("api", "error", report.api_error or "unreachable")
+
+
+__all__ = ["HEALTH", "SchedulerStatus", "overall"]

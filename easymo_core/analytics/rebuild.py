@@ -1,0 +1,184 @@
+"""Set-based rebuild of every trigger-maintained figure from the raw messages.
+
+Used once by migration 0002 (messages recorded before the triggers existed) and by the
+benchmark, which bulk-loads with the triggers dropped. It uses the triggers' own
+expressions (storage/analytics_triggers), and window functions (SQLite >= 3.25 and
+PostgreSQL) for the per-contact order that response times and sessions depend on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from easymo_core.analytics.settings import session_gap_ms
+from easymo_core.errors import EasymoError
+from easymo_core.storage.analytics_triggers import (
+    BUCKET_COLUMNS,
+    DELIVERY_SUMS,
+    ENGAGEMENT_SQL,
+    UNKNOWN_ERROR_CODE,
+    bucket_sql,
+    delivery_latency_sql,
+    hour_sql,
+    read_latency_sql,
+)
+from easymo_core.storage.models import N_BUCKETS
+
+
+class RebuildRefused(EasymoError):
+    """Rebuilding would lose data that only the database holds."""
+
+
+def rebuild_all(conn: Connection) -> None:
+    rebuild_delivery(conn)
+    rebuild_conversations(conn)
+
+
+def rebuild_delivery(conn: Connection) -> None:
+    """Latency columns, delivery_rollups and error_rollups, from messages (idempotent)."""
+    dl, rd = delivery_latency_sql("messages"), read_latency_sql("messages")
+    conn.execute(
+        text(
+            f"UPDATE messages SET delivery_latency_ms = {dl}, read_latency_ms = {rd} "
+            f"WHERE direction = 'out' AND (delivery_latency_ms IS DISTINCT FROM {dl} "
+            f"OR read_latency_ms IS DISTINCT FROM {rd})"
+        )
+    )
+    conn.execute(text("DELETE FROM delivery_rollups"))
+    conn.execute(text("DELETE FROM error_rollups"))
+    m_dl, m_rd = delivery_latency_sql("m"), read_latency_sql("m")
+    buckets = [f"SUM(CASE WHEN dlb = {i} THEN 1 ELSE 0 END)" for i in range(N_BUCKETS)]
+    buckets += [f"SUM(CASE WHEN rdb = {i} THEN 1 ELSE 0 END)" for i in range(N_BUCKETS)]
+    cols = [
+        "hour_start",
+        "template_name",
+        "template_language",
+        *DELIVERY_SUMS,
+        "replied",
+        "clicks",
+        *BUCKET_COLUMNS,
+    ]
+    conn.execute(
+        text(
+            f"INSERT INTO delivery_rollups ({', '.join(cols)}) "
+            "SELECT h, tn, tl, COUNT(*), SUM(dv), SUM(rdn), SUM(fl), "
+            "SUM(COALESCE(dlv, 0)), SUM(CASE WHEN dlv IS NULL THEN 0 ELSE 1 END), "
+            "SUM(COALESCE(rdv, 0)), SUM(CASE WHEN rdv IS NULL THEN 0 ELSE 1 END), "
+            "SUM(CASE WHEN quotes > 0 THEN 1 ELSE 0 END), SUM(clicks), "
+            f"{', '.join(buckets)} FROM ("
+            f"SELECT {hour_sql('m')} AS h, COALESCE(m.template_name, '') AS tn, "
+            "COALESCE(m.template_language, '') AS tl, "
+            "CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END AS dv, "
+            "CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END AS rdn, "
+            "CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END AS fl, "
+            f"{m_dl} AS dlv, {m_rd} AS rdv, {bucket_sql(m_dl)} AS dlb, {bucket_sql(m_rd)} AS rdb, "
+            "COALESCE(q.quotes, 0) AS quotes, COALESCE(q.clicks, 0) AS clicks "
+            "FROM messages m LEFT JOIN ("
+            "SELECT context_wamid, COUNT(*) AS quotes, "
+            "SUM(CASE WHEN reply_id IS NOT NULL THEN 1 ELSE 0 END) AS clicks "
+            "FROM messages WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY context_wamid"
+            ") q ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid "
+            "WHERE m.direction = 'out') AS d GROUP BY h, tn, tl"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO error_rollups (hour_start, template_name, template_language, error_code, failures) "
+            f"SELECT {hour_sql('messages')}, COALESCE(template_name, ''), COALESCE(template_language, ''), "
+            f"COALESCE(error_code, {UNKNOWN_ERROR_CODE}), COUNT(*) FROM messages "
+            "WHERE direction = 'out' AND status = 'failed' GROUP BY 1, 2, 3, 4"
+        )
+    )
+
+
+def rebuild_conversations(conn: Connection) -> None:
+    """Response times, sessions, contact counters and activity_rollups.
+
+    Sessions carry flow and satisfaction data written by the flows, which cannot be
+    derived from messages, so this refuses to run over existing sessions.
+    """
+    if conn.execute(text("SELECT COUNT(*) FROM conversation_sessions")).scalar():
+        raise RebuildRefused(
+            "conversation sessions exist already; rebuilding them would lose flow and survey data",
+            hint="the triggers keep them current; rebuild only an empty database",
+        )
+    gap = session_gap_ms(conn)
+    conn.execute(text("DROP TABLE IF EXISTS easymo_conv"))
+    # One row per message that joined a conversation, with its response and session number.
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE easymo_conv AS "
+            "SELECT id, contact_wa_id, direction, created_at, updated_at, resp, new_s, "
+            "SUM(new_s) OVER (PARTITION BY contact_wa_id ORDER BY created_at, id "
+            "ROWS UNBOUNDED PRECEDING) AS sn FROM ("
+            "SELECT id, contact_wa_id, direction, created_at, updated_at, "
+            "CASE WHEN pdir IS NOT NULL AND pdir <> direction THEN created_at - pts END AS resp, "
+            f"CASE WHEN pts IS NULL OR created_at - pts > {gap} THEN 1 ELSE 0 END AS new_s FROM ("
+            "SELECT id, contact_wa_id, direction, created_at, updated_at, "
+            "LAG(direction) OVER w AS pdir, LAG(created_at) OVER w AS pts FROM messages "
+            "WHERE direction = 'in' OR wamid IS NOT NULL "
+            "WINDOW w AS (PARTITION BY contact_wa_id ORDER BY created_at, id)) AS a) AS b"
+        )
+    )
+    conn.execute(text("CREATE INDEX easymo_conv_session ON easymo_conv (contact_wa_id, sn)"))
+    conn.execute(
+        text(
+            "INSERT INTO contacts (wa_id, first_seen_at, last_inbound_at, last_outbound_at, messages_in, "
+            "messages_out, replies, engagement_score, updated_at) "
+            "SELECT contact_wa_id, MIN(created_at), "
+            "MAX(CASE WHEN direction = 'in' THEN created_at END), "
+            "MAX(CASE WHEN direction = 'out' THEN created_at END), "
+            "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), 0.0, MAX(updated_at) "
+            "FROM easymo_conv GROUP BY contact_wa_id "
+            "ON CONFLICT (wa_id) DO UPDATE SET first_seen_at = excluded.first_seen_at, "
+            "last_inbound_at = excluded.last_inbound_at, last_outbound_at = excluded.last_outbound_at, "
+            "messages_in = excluded.messages_in, messages_out = excluded.messages_out, "
+            "replies = excluded.replies"
+        )
+    )
+    conn.execute(text(f"UPDATE contacts SET engagement_score = {ENGAGEMENT_SQL}"))
+    conn.execute(
+        text(
+            "INSERT INTO conversation_sessions (contact_wa_id, started_at, last_message_at, messages_in, "
+            "messages_out, duration_ms, user_response_ms_sum, user_response_count, "
+            "business_response_ms_sum, business_response_count) "
+            "SELECT contact_wa_id, MIN(created_at), MAX(created_at), "
+            "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), MAX(created_at) - MIN(created_at), "
+            "SUM(CASE WHEN direction = 'in' THEN COALESCE(resp, 0) ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' THEN COALESCE(resp, 0) ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' AND resp IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM easymo_conv GROUP BY contact_wa_id, sn ORDER BY MIN(created_at), contact_wa_id"
+        )
+    )
+    # A contact's sessions never share a start time, so (contact, start) names a session.
+    conn.execute(
+        text(
+            "UPDATE messages SET response_ms = c.resp, session_id = s.id "
+            "FROM easymo_conv c, conversation_sessions s, "
+            "(SELECT contact_wa_id, sn, MIN(created_at) AS st FROM easymo_conv "
+            "GROUP BY contact_wa_id, sn) k "
+            "WHERE messages.id = c.id AND k.contact_wa_id = c.contact_wa_id AND k.sn = c.sn "
+            "AND s.contact_wa_id = k.contact_wa_id AND s.started_at = k.st"
+        )
+    )
+    conn.execute(text("DELETE FROM activity_rollups"))
+    conn.execute(
+        text(
+            "INSERT INTO activity_rollups (hour_start, messages_in, messages_out, sessions_started, "
+            "user_responses, user_response_ms_sum, business_responses, business_response_ms_sum) "
+            f"SELECT {hour_sql('easymo_conv')} AS h, "
+            "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), SUM(new_s), "
+            "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'in' THEN COALESCE(resp, 0) ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN direction = 'out' THEN COALESCE(resp, 0) ELSE 0 END) "
+            "FROM easymo_conv GROUP BY 1"
+        )
+    )
+    conn.execute(text("DROP TABLE easymo_conv"))

@@ -1,0 +1,317 @@
+"""`easymo bench ingest`: signed status webhooks on loopback until every event is stored.
+
+Meta plays the client, in a process of its own (easymo_core.bench.load): realistic status
+webhooks (sent, delivered, read for each message, with conversation and pricing on "sent"),
+batched 1 or 50 statuses per POST, several POSTs in flight, a retry after 503. The receiver
+runs as the console embeds it: uvicorn in a thread, the durable intake's writer thread, the
+status ingest. The clock stops when the last status row is in the database, not when the
+last 200 came back, so a fast answer with a slow backlog cannot look good.
+
+The baseline is a bare ASGI app on the same uvicorn stack that checks the signature and
+answers 200 without storing anything: the ratio is the receiver's event rate over it, both
+with batches of 50. The bare app is run before and after the receivers and its mean used,
+so drift in the machine's speed during the run falls on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from easymo_core.asgi_thread import ThreadedASGIServer
+from easymo_core.bench.load import LoadResult, child_main
+from easymo_core.bench.report import BenchReport
+from easymo_core.config import sandbox_defaults as defaults
+from easymo_core.storage import migrate
+from easymo_core.storage.engine import Database
+from easymo_core.storage.models import Message, StatusEvent, table_of
+from easymo_core.webhook import signature
+from easymo_core.webhook.server import WebhookServer
+
+SQLITE_TARGET_EPS = 5000.0
+RATIO_TARGET = 0.5
+CONCURRENCY = 16
+APP_SECRET = "bench-app-secret"
+STATUSES = ("sent", "delivered", "read")
+WAIT_LIMIT_S = 300.0
+
+
+@dataclass
+class Run:
+    label: str
+    events: int
+    posts: int
+    seconds: float
+    retries: int
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+# -- payloads -------------------------------------------------------------------------------
+def _wamid(i: int) -> str:
+    return f"wamid.BENCH{i:010d}"
+
+
+def _status(i: int, status: str, base_ts: int) -> dict[str, Any]:
+    offset = {"sent": 0, "delivered": 2, "read": 30}[status]
+    item: dict[str, Any] = {
+        "id": _wamid(i),
+        "status": status,
+        "timestamp": str(base_ts + i + offset),
+        "recipient_id": f"1555{i % 10_000_000:07d}",
+    }
+    if status == "sent":
+        item["conversation"] = {
+            "id": f"conv{i:012d}",
+            "expiration_timestamp": str(base_ts + 86_400),
+            "origin": {"type": "utility"},
+        }
+        item["pricing"] = {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
+    return item
+
+
+def _envelope(statuses: list[dict[str, Any]]) -> bytes:
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": defaults.SANDBOX_WABA_ID,
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {
+                        "display_phone_number": "15550000000",
+                        "phone_number_id": defaults.SANDBOX_PHONE_NUMBER_ID,
+                    },
+                    "statuses": statuses,
+                },
+            }],
+        }],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def build_posts(messages: int, batch: int, base_ts: int) -> list[tuple[bytes, str]]:
+    """Signed bodies: every message's sent, then delivered, then read, ``batch`` per POST."""
+    stream = [_status(i, st, base_ts) for st in STATUSES for i in range(messages)]
+    posts = []
+    for start in range(0, len(stream), batch):
+        body = _envelope(stream[start : start + batch])
+        posts.append((body, signature.sign(APP_SECRET, body)))
+    return posts
+
+
+# -- databases ------------------------------------------------------------------------------
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="easymo-bench-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A throw-away database on the server behind ``server_url``, dropped afterwards."""
+    name = f"easymo_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _seed_messages(db: Database, count: int, base_ts: int) -> None:
+    """The outbound messages the statuses are about, as the processor leaves them."""
+    created = datetime.fromtimestamp(base_ts - 1, UTC)
+    rows = [
+        {
+            "wamid": _wamid(i),
+            "profile": "bench",
+            "phone_number_id": defaults.SANDBOX_PHONE_NUMBER_ID,
+            "direction": "out",
+            "contact_wa_id": f"1555{i % 10_000_000:07d}",
+            "type": "template",
+            "template_name": "order_update",
+            "template_language": "en_US",
+            "status": "accepted",
+            "source": "bulk",
+            "created_at": created,
+            "updated_at": created,
+            "queued_at": created,
+            "accepted_at": created,
+        }
+        for i in range(count)
+    ]
+    with db.engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(table_of(Message)), rows[start : start + 5000])
+
+
+def _count_events(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table_of(StatusEvent))).scalar_one())
+
+
+def _count_read(db: Database) -> int:
+    t = table_of(Message)
+    with db.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(t.c.status == "read")).scalar_one())
+
+
+# -- running the load -----------------------------------------------------------------------
+def _drive(
+    url: str, posts: list[tuple[bytes, str]], done: Callable[[], bool] | None = None
+) -> tuple[float, LoadResult]:
+    """Post everything from a child process; seconds from "go" until ``done()`` holds."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=child_main, args=(child, url, posts, CONCURRENCY), daemon=True)
+    proc.start()
+    try:
+        if parent.recv() != "ready":
+            raise RuntimeError("the load generator did not start")
+        started = time.perf_counter()
+        parent.send("go")
+        result: LoadResult = parent.recv()
+        if done is not None:
+            deadline = time.monotonic() + WAIT_LIMIT_S
+            while not done():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"events were not all stored within {WAIT_LIMIT_S:g} s")
+                time.sleep(0.005)
+        return time.perf_counter() - started, result
+    finally:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+
+
+def _bare_app() -> Starlette:
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        if not signature.verify(APP_SECRET, body, request.headers.get(signature.HEADER)):
+            return PlainTextResponse("bad signature", status_code=403)
+        return PlainTextResponse("EVENT_RECEIVED")
+
+    return Starlette(routes=[Route("/webhook", receive, methods=["POST"])])
+
+
+def run_bare(messages: int, batch: int, base_ts: int) -> Run:
+    posts = build_posts(messages, batch, base_ts)
+    server = ThreadedASGIServer(_bare_app(), name="bench-bare")
+    server.start()
+    try:
+        seconds, result = _drive(server.base_url + "/webhook", posts)
+    finally:
+        server.stop()
+    return Run(f"bare ASGI, batch {batch}", messages * len(STATUSES), len(posts), seconds,
+               result.retries, result.errors)
+
+
+def run_receiver(url: str, dialect: str, messages: int, batch: int, base_ts: int) -> Run:
+    """One receiver run on a fresh schema at ``url``; checks every message ended as read."""
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+        _seed_messages(db, messages, base_ts)
+        posts = build_posts(messages, batch, base_ts)
+        expected = messages * len(STATUSES)
+        server = WebhookServer(db, app_secret=APP_SECRET, verify_token="bench", max_queue=1000,
+                               receiver_id="bench")
+        server.start()
+        try:
+            seconds, result = _drive(server.url, posts, lambda: _count_events(db) >= expected)
+        finally:
+            server.stop()
+        read = _count_read(db)
+        if read != messages:
+            raise RuntimeError(f"{dialect}: {read} of {messages} messages reached read after ingest")
+    finally:
+        db.dispose()
+    return Run(f"receiver on {dialect}, batch {batch}", expected, len(posts), seconds,
+               result.retries, result.errors)
+
+
+def run(
+    events: int = 30_000,
+    single_events: int = 3_000,
+    pg_url: str | None = None,
+) -> BenchReport:
+    """``events`` statuses per batch-50 run, ``single_events`` per batch-1 run."""
+    messages = max(1, events // len(STATUSES))
+    single = max(1, single_events // len(STATUSES))
+    base_ts = int(time.time()) - 3600
+    runs: dict[str, Run] = {}
+    runs["bare50_before"] = run_bare(messages, 50, base_ts)
+    with sqlite_database() as url:
+        runs["sqlite50"] = run_receiver(url, "SQLite", messages, 50, base_ts)
+    with sqlite_database() as url:
+        runs["sqlite1"] = run_receiver(url, "SQLite", single, 1, base_ts)
+    if pg_url:
+        with postgres_database(pg_url) as url:
+            runs["pg50"] = run_receiver(url, "PostgreSQL", messages, 50, base_ts)
+        with postgres_database(pg_url) as url:
+            runs["pg1"] = run_receiver(url, "PostgreSQL", single, 1, base_ts)
+    runs["bare1"] = run_bare(single, 1, base_ts)
+    runs["bare50_after"] = run_bare(messages, 50, base_ts)
+    return _report(runs, pg_url is not None)
+
+
+def _report(runs: dict[str, Run], with_pg: bool) -> BenchReport:
+    bare50 = (runs["bare50_before"].rate + runs["bare50_after"].rate) / 2
+    ratio = runs["sqlite50"].rate / bare50
+    figures: dict[str, Any] = {"concurrency": CONCURRENCY, "bare_batch50_eps": round(bare50, 1)}
+    rows: list[tuple[str, str]] = []
+    for key, r in runs.items():
+        figures[f"{key}_eps"] = round(r.rate, 1)
+        figures[f"{key}_events"] = r.events
+        figures[f"{key}_posts"] = r.posts
+        figures[f"{key}_seconds"] = round(r.seconds, 4)
+        figures[f"{key}_retries_503"] = r.retries
+        figures[f"{key}_errors"] = r.errors
+        rows.append((r.label + (" (before)" if key.endswith("before") else " (after)" if key.endswith("after")
+                                else ""),
+                     f"{r.rate:,.0f} events/s  ({r.events} events, {r.posts} POSTs, {r.seconds:.2f} s, "
+                     f"{r.retries} retried after 503)"))
+    if with_pg:
+        figures["pg_ratio"] = round(runs["pg50"].rate / bare50, 4)
+        rows.append(("PostgreSQL ratio (batch 50)", f"{runs['pg50'].rate / bare50:.3f}"))
+    else:
+        rows.append(("PostgreSQL", "not measured: pass --pg-url postgresql://user@host:port/db"))
+    errors = sum(r.errors for r in runs.values())
+    targets = {
+        f"SQLite batch 50 >= {SQLITE_TARGET_EPS:,.0f} events/s": runs["sqlite50"].rate >= SQLITE_TARGET_EPS,
+        f"ratio >= {RATIO_TARGET:g}": ratio >= RATIO_TARGET,
+        "no POST refused (other than 503, retried)": errors == 0,
+    }
+    return BenchReport(
+        name="ingest",
+        figures=figures,
+        ratio=ratio,
+        baseline="bare ASGI app checking the signature, batch 50",
+        rows=rows,
+        targets=targets,
+    )

@@ -1,0 +1,70 @@
+"""The console's four jobs on one profile's services.
+
+``change_feed`` (every 2 s) publishes :class:`ChangeBatch` objects; ``template_sync`` (every
+15 min, and soon after a submit) publishes SyncResults; ``meta_analytics`` (hourly, real
+profiles only) calls the puller it is given; ``health`` publishes HealthReports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from easymo_core.scheduler.feed import ChangeFeed
+from easymo_core.scheduler.health import HealthCheck
+from easymo_core.scheduler.runner import Clock
+from easymo_core.scheduler.scheduler import EasymoScheduler
+from easymo_core.scheduler.state import StateStore
+from easymo_core.storage.types import utcnow
+
+CHANGE_FEED = "change_feed"
+TEMPLATE_SYNC = "template_sync"
+META_ANALYTICS = "meta_analytics"
+HEALTH = "health"
+JOBS = (CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH)
+
+
+@dataclass(frozen=True)
+class Intervals:
+    change_feed_s: float = 2.0
+    template_sync_s: float = 15 * 60.0
+    meta_analytics_s: float = 3600.0
+    health_s: float = 30.0
+
+
+def build_scheduler(
+    services: Any,
+    *,
+    analytics: Callable[[], Any] | None = None,
+    intervals: Intervals | None = None,
+    clock: Clock = utcnow,
+    persist: bool = True,
+    feed: ChangeFeed | None = None,
+) -> EasymoScheduler:
+    """The jobs for ``services`` (easymo_core.services.Services or the same shape).
+
+    ``analytics`` is the Meta analytics puller (``pull_meta_analytics`` bound to the
+    profile); it never runs on the sandbox, whose Meta has no analytics to pull.
+    """
+    iv = intervals or Intervals()
+    sandbox = bool(getattr(services.profile, "is_sandbox", False))
+    scheduler = EasymoScheduler(store=StateStore(services.db) if persist else None, clock=clock,
+                                backoff_cap_s=max(300.0, iv.change_feed_s * 16))
+    change_feed = feed or ChangeFeed(services.db)
+    scheduler.feed = change_feed
+    scheduler.add(CHANGE_FEED, change_feed.poll, iv.change_feed_s)
+    scheduler.add(TEMPLATE_SYNC, services.templates.sync, iv.template_sync_s)
+    skipped = None
+    if sandbox:
+        skipped = "sandbox profile: Meta analytics exist only for real numbers"
+    elif analytics is None:
+        skipped = "no analytics puller installed"
+    scheduler.add(META_ANALYTICS, analytics or _nothing, iv.meta_analytics_s, first_run_s=30.0,
+                  skipped=skipped)
+    scheduler.add(HEALTH, HealthCheck(services.db, services.client, clock=clock), iv.health_s)
+    return scheduler
+
+
+def _nothing() -> None:
+    return None

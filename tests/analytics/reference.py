@@ -1,0 +1,209 @@
+"""Every trigger-maintained figure, recomputed in plain Python from the raw tables.
+
+Written from the definitions in easymo_core/storage/analytics_triggers.py, without its SQL,
+so a trigger bug cannot hide in a shared expression.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from easymo_core.storage.models import LATENCY_BUCKETS_MS, N_BUCKETS
+
+HOUR = 3_600_000
+WEEK = 7 * 86_400_000
+
+
+def bucket(ms: int) -> int:
+    return next((i for i, b in enumerate(LATENCY_BUCKETS_MS) if ms < b), N_BUCKETS - 1)
+
+
+def score(n_in: int, n_out: int, replies: int, last_in: int | None, last_out: int | None) -> float:
+    recency = 0.0
+    if last_in is not None:
+        weeks = max(0, (last_out or 0) - last_in) / WEEK
+        recency = 1 / (1 + weeks)
+    frequency = n_in / (n_in + 5)
+    response = 0.0 if n_out == 0 else min(1.0, replies / n_out)
+    return 100 * (0.4 * recency + 0.3 * frequency + 0.3 * response)
+
+
+@dataclass
+class Expected:
+    latencies: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    delivery: dict[tuple[int, str, str], dict[str, int]] = field(default_factory=dict)
+    errors: dict[tuple[int, str, str, int], int] = field(default_factory=dict)
+    response_ms: dict[int, int | None] = field(default_factory=dict)
+    # session as a frozenset of message ids -> its figures
+    sessions: dict[frozenset[int], dict[str, int]] = field(default_factory=dict)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    activity: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def rows(conn: Connection, sql: str) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(text(sql))]
+
+
+def recompute(conn: Connection, gap_ms: int) -> Expected:
+    exp = Expected()
+    msgs = rows(conn, "SELECT * FROM messages ORDER BY id")
+    quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in msgs:
+        if m["direction"] == "in" and m["context_wamid"]:
+            quotes[m["context_wamid"]].append(m)
+
+    def drow(key: tuple[int, str, str]) -> dict[str, int]:
+        return exp.delivery.setdefault(key, defaultdict(int))
+
+    for m in msgs:
+        if m["direction"] != "out":
+            continue
+        dl = m["delivered_at"] - m["sent_at"] if m["delivered_at"] and m["sent_at"] else None
+        rd = m["read_at"] - m["delivered_at"] if m["read_at"] and m["delivered_at"] else None
+        exp.latencies[m["id"]] = (dl, rd)
+        key = (m["created_at"] // HOUR * HOUR, m["template_name"] or "", m["template_language"] or "")
+        r = drow(key)
+        r["sent"] += 1
+        r["delivered"] += m["delivered_at"] is not None
+        r["read"] += m["read_at"] is not None
+        r["failed"] += m["status"] == "failed"
+        if dl is not None:
+            r["delivery_latency_sum_ms"] += dl
+            r["delivery_latency_count"] += 1
+            r[f"dl_h{bucket(dl):02d}"] += 1
+        if rd is not None:
+            r["read_latency_sum_ms"] += rd
+            r["read_latency_count"] += 1
+            r[f"rd_h{bucket(rd):02d}"] += 1
+        q = quotes.get(m["wamid"], []) if m["wamid"] else []
+        r["replied"] += bool(q)
+        r["clicks"] += sum(1 for x in q if x["reply_id"] is not None)
+        if m["status"] == "failed":
+            ek = (*key, m["error_code"] if m["error_code"] is not None else -1)
+            exp.errors[ek] = exp.errors.get(ek, 0) + 1
+
+    counted = [m for m in msgs if m["direction"] == "in" or m["wamid"] is not None]
+    by_contact: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in counted:
+        by_contact[m["contact_wa_id"]].append(m)
+    for wa_id, thread in by_contact.items():
+        thread.sort(key=lambda m: (m["created_at"], m["id"]))
+        c = {"messages_in": 0, "messages_out": 0, "replies": 0, "last_in": None, "last_out": None,
+             "first": thread[0]["created_at"]}
+        prev: dict[str, Any] | None = None
+        current: list[dict[str, Any]] = []
+        sessions: list[list[dict[str, Any]]] = []
+        for m in thread:
+            resp = m["created_at"] - prev["created_at"] if prev and prev["direction"] != m["direction"] else None
+            exp.response_ms[m["id"]] = resp
+            new_session = prev is None or m["created_at"] - prev["created_at"] > gap_ms
+            if new_session:
+                current = []
+                sessions.append(current)
+            current.append({**m, "resp": resp})
+            a = exp.activity.setdefault(m["created_at"] // HOUR * HOUR, defaultdict(int))
+            a["sessions_started"] += new_session
+            if m["direction"] == "in":
+                c["messages_in"] += 1
+                c["last_in"] = m["created_at"]
+                a["messages_in"] += 1
+                if resp is not None:
+                    c["replies"] += 1
+                    a["user_responses"] += 1
+                    a["user_response_ms_sum"] += resp
+            else:
+                c["messages_out"] += 1
+                c["last_out"] = m["created_at"]
+                a["messages_out"] += 1
+                if resp is not None:
+                    a["business_responses"] += 1
+                    a["business_response_ms_sum"] += resp
+            prev = m
+        c["score"] = score(c["messages_in"], c["messages_out"], c["replies"], c["last_in"], c["last_out"])
+        exp.contacts[wa_id] = c
+        for s in sessions:
+            ins = [m for m in s if m["direction"] == "in"]
+            outs = [m for m in s if m["direction"] == "out"]
+            exp.sessions[frozenset(m["id"] for m in s)] = {
+                "contact_wa_id": wa_id,  # type: ignore[dict-item]
+                "started_at": s[0]["created_at"],
+                "last_message_at": s[-1]["created_at"],
+                "messages_in": len(ins),
+                "messages_out": len(outs),
+                "duration_ms": s[-1]["created_at"] - s[0]["created_at"],
+                "user_response_ms_sum": sum(m["resp"] or 0 for m in ins),
+                "user_response_count": sum(m["resp"] is not None for m in ins),
+                "business_response_ms_sum": sum(m["resp"] or 0 for m in outs),
+                "business_response_count": sum(m["resp"] is not None for m in outs),
+            }
+    for rated in rows(conn, "SELECT started_at, satisfaction FROM conversation_sessions"):
+        if rated["satisfaction"] is None:
+            continue
+        a = exp.activity.setdefault(rated["started_at"] // HOUR * HOUR, defaultdict(int))
+        a["satisfaction_count"] += 1
+        a["satisfaction_sum"] += rated["satisfaction"]
+        a[f"sat_{rated['satisfaction']}"] += 1
+    return exp
+
+
+def nonzero(d: dict[str, Any]) -> dict[str, int]:
+    return {k: int(v) for k, v in d.items() if v}
+
+
+def compare(conn: Connection, gap_ms: int) -> None:
+    """Assert every trigger-kept figure equals its recomputation (messages name the culprit)."""
+    exp = recompute(conn, gap_ms)
+    msgs = {m["id"]: m for m in rows(conn, "SELECT * FROM messages")}
+    for mid, (dl, rd) in exp.latencies.items():
+        assert (msgs[mid]["delivery_latency_ms"], msgs[mid]["read_latency_ms"]) == (dl, rd), f"latency of {mid}"
+    for mid, m in msgs.items():
+        assert m["response_ms"] == exp.response_ms.get(mid), f"response_ms of message {mid}"
+
+    keys = ("hour_start", "template_name", "template_language")
+    got_delivery = {
+        tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
+        for r in rows(conn, "SELECT * FROM delivery_rollups")
+    }
+    got_delivery = {k: v for k, v in got_delivery.items() if v}
+    want_delivery = {k: nonzero(v) for k, v in exp.delivery.items()}
+    assert got_delivery == want_delivery, "delivery_rollups"
+
+    got_errors = {
+        (r["hour_start"], r["template_name"], r["template_language"], r["error_code"]): r["failures"]
+        for r in rows(conn, "SELECT * FROM error_rollups") if r["failures"]
+    }
+    assert got_errors == exp.errors, "error_rollups"
+
+    members: dict[int, set[int]] = defaultdict(set)
+    for mid, m in msgs.items():
+        if m["session_id"] is not None:
+            members[m["session_id"]].add(mid)
+    got_sessions = {}
+    for s in rows(conn, "SELECT * FROM conversation_sessions"):
+        figures = {k: s[k] for k in next(iter(exp.sessions.values()))} if exp.sessions else {}
+        got_sessions[frozenset(members.get(s["id"], set()))] = figures
+    assert got_sessions == exp.sessions, "conversation_sessions"
+
+    for c in rows(conn, "SELECT * FROM contacts"):
+        want = exp.contacts.get(c["wa_id"])
+        assert want is not None, f"contact {c['wa_id']} has no counted message"
+        got = (c["messages_in"], c["messages_out"], c["replies"], c["last_inbound_at"],
+               c["last_outbound_at"], c["first_seen_at"])
+        assert got == (want["messages_in"], want["messages_out"], want["replies"], want["last_in"],
+                       want["last_out"], want["first"]), f"contact {c['wa_id']}"
+        assert abs(c["engagement_score"] - want["score"]) < 1e-6, f"engagement of {c['wa_id']}"
+    assert {c["wa_id"] for c in rows(conn, "SELECT wa_id FROM contacts")} == set(exp.contacts)
+
+    got_activity = {
+        r["hour_start"]: nonzero({k: v for k, v in r.items() if k != "hour_start"})
+        for r in rows(conn, "SELECT * FROM activity_rollups")
+    }
+    got_activity = {k: v for k, v in got_activity.items() if v}
+    want_activity = {k: nonzero(v) for k, v in exp.activity.items()}
+    want_activity = {k: v for k, v in want_activity.items() if v}
+    assert got_activity == want_activity, "activity_rollups"

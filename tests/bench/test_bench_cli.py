@@ -1,0 +1,43 @@
+"""`easymo bench ingest|process` run as a user runs them, on small sizes: the figures are
+measured and reported, the run checks its own work (no timing thresholds here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def bench(*args: str) -> dict:  # type: ignore[type-arg]
+    proc = subprocess.run(
+        [sys.executable, "-m", "easymo_core.cli.main", "bench", *args, "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def test_bench_ingest_measures_sqlite_and_postgresql() -> None:
+    pg = os.environ.get("EASYMO_TEST_PG_URL")
+    if not pg:
+        pytest.fail("EASYMO_TEST_PG_URL is not set: scripts/test starts a PostgreSQL for this")
+    report = bench("ingest", "--events", "300", "--single-events", "30", "--pg-url", pg)
+    f = report["figures"]
+    assert report["benchmark"] == "ingest" and report["ratio"] > 0
+    for key in ("sqlite50", "sqlite1", "pg50", "pg1", "bare50_before", "bare50_after", "bare1"):
+        assert f[f"{key}_eps"] > 0 and f[f"{key}_errors"] == 0
+    assert f["sqlite50_events"] == 300 and f["sqlite50_posts"] == 6 and f["sqlite1_posts"] == 30
+    assert set(report["targets_met"]) == {
+        "SQLite batch 50 >= 5,000 events/s", "ratio >= 0.5", "no POST refused (other than 503, retried)"}
+
+
+def test_bench_process_counts_every_message() -> None:
+    report = bench("process", "--messages", "200", "--batch", "50", "--threads", "4")
+    f = report["figures"]
+    assert report["benchmark"] == "process"
+    assert f["accepted_rows"] == 50 + 200 + 200  # warm-up batch, timed batches, one-at-a-time run
+    assert f["processor_rate"] > 0 and f["bare_client_rate"] > 0
+    assert report["ratio"] == pytest.approx(f["processor_rate"] / 1000, rel=1e-3)

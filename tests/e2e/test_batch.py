@@ -1,0 +1,69 @@
+"""The batch path of the processor: same rules as one send, one outcome per request."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from easymo_core.errors import EasymoError
+from easymo_core.messaging.batch import TemplateRequest
+from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
+from easymo_core.storage.models import Message
+from easymo_core.templates.params import TemplateParams
+from tests.e2e.conftest import Stack, wait_for
+
+
+def _req(i: int, name: str = "order_update", key: str | None = None, **body: str) -> TemplateRequest:
+    params = TemplateParams(header={"1": f"#{i}"}, body=body or {"1": f"Ana {i}", "2": "Friday"},
+                            buttons={1: f"{i}"})
+    return TemplateRequest(f"+1555040{i:04d}", name, "en_US", params, idempotency_key=key)
+
+
+def test_batch_records_sends_and_tracks_every_message(stack: Stack) -> None:
+    stack.services.templates.sync()
+    requests = [_req(i) for i in range(12)]
+    requests[4] = _req(4, name="no_such_template")
+    requests[7] = _req(7, **{"1": "only one"})
+    outcomes = stack.services.processor.send_template_batch(requests, concurrency=4)
+    assert len(outcomes) == 12
+    assert isinstance(outcomes[4], TemplateRefused) and "no_such_template" in outcomes[4].message
+    assert isinstance(outcomes[7], EasymoError)
+    sent = [o for o in outcomes if isinstance(o, SendOutcome)]
+    assert len(sent) == 10 and all(o.status == "accepted" and o.wamid for o in sent)
+    assert len({o.wamid for o in sent}) == 10
+    with stack.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 10  # refused ones leave no row
+
+    def all_read() -> bool:
+        with stack.db.session() as s:
+            return s.scalar(select(func.count()).where(Message.status == "read")) == 10
+
+    wait_for(all_read, 20, "every message to reach read")
+    log = stack.log()["entries"]
+    assert sum(1 for e in log if e.get("kind") == "send" and e.get("wamid")) == 10
+
+
+def test_batch_retried_with_the_same_keys_sends_nothing_twice(stack: Stack) -> None:
+    stack.services.templates.sync()
+    requests = [_req(i, key=f"campaign-7:{i}") for i in range(5)]
+    first = stack.services.processor.send_template_batch(requests)
+    again = stack.services.processor.send_template_batch(requests)
+    assert all(isinstance(o, SendOutcome) and not o.duplicate for o in first)
+    assert all(isinstance(o, SendOutcome) and o.duplicate for o in again)
+    assert [o.wamid for o in first] == [o.wamid for o in again]  # type: ignore[union-attr]
+    log = stack.log()["entries"]
+    assert sum(1 for e in log if e.get("kind") == "send" and e.get("wamid")) == 5
+
+
+def test_batch_failure_of_one_request_is_recorded_on_its_row(stack: Stack) -> None:
+    stack.services.templates.sync()
+    stack.control("faults", next_errors=4)  # every attempt of the first request gets a 500
+    outcomes = stack.services.processor.send_template_batch([_req(i) for i in range(3)], concurrency=1)
+    statuses = [o.status for o in outcomes if isinstance(o, SendOutcome)]
+    assert statuses[1:] == ["accepted", "accepted"]
+    first = outcomes[0]
+    assert isinstance(first, SendOutcome) and first.status in ("failed", "queued") and first.error
+    with stack.db.session() as s:
+        row = s.get(Message, first.message_id)
+        assert row is not None and row.status == first.status and row.wamid is None
+        # failed: the error is on the row; queued: the answer was lost and it says so
+        assert row.error_title if first.status == "failed" else "outcome unknown" in (row.error_detail or "")
