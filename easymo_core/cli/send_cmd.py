@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from easymo_core.cli.context import emit_json, state
-from easymo_core.errors import EasymoError
 from easymo_core.messaging.outcome import SendOutcome
 
 FINAL = ("read", "failed")
@@ -82,7 +81,7 @@ def _report(outcome: SendOutcome, wait: bool, timeout: float, as_json: bool) -> 
     if as_json:
         emit_json(result)
     if outcome.error is not None and not as_json:
-        raise EasymoError(outcome.error.message, hint=outcome.error.hint)
+        raise outcome.error
     if result["status"] == "failed":
         raise SystemExit(1)
 
