@@ -47,7 +47,27 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     font.setPixelSize(13)
     app.setFont(font)
     app.setStyleSheet(style_sheet())
+    _quiet_platform_noise()
+    from app.main_thread_gc import install
+
+    install(app)
     return app
+
+
+# Said by the offscreen and minimal platforms on every window resize: harmless, and it
+# buries the output of the benchmarks and the screenshot mode.
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_platform_noise() -> None:
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    def handler(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if message in _NOISE:
+            return
+        sys.stderr.write(f"{message}\n")
+
+    qInstallMessageHandler(handler)
 
 
 def main(argv: list[str] | None = None) -> int:

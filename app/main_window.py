@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         settings = SettingsPage(self.jobs, self.hub, self._test_connection, store=self.store,
                                 active=self._active_name())
         settings.use_profile.connect(self.switch_profile)
+        settings.profile_saved.connect(self._profile_saved)
         self._add_page("settings", settings)
         self.notifications = NotificationArea(self.hub, central)
         self._build_status_bar()
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
     def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
         from app.views.composer_page import ComposerPage
         from app.views.messages_page import MessagesPage
-        from app.views.placeholder_pages import dashboard_page, flows_page
+        from app.views.placeholder_pages import flows_page
         from app.views.templates_page import TemplatesPage
 
         svc, sandbox = session.services, session.profile.is_sandbox
@@ -354,10 +355,36 @@ class MainWindow(QMainWindow):
             "templates": lambda: TemplatesPage(svc, self.jobs, self.hub, sandbox=sandbox),
             "compose": lambda: ComposerPage(svc, self.jobs, self.hub,
                                             profile_name=session.profile.name, sandbox=sandbox),
-            "dashboard": lambda: dashboard_page(session, self.jobs),
+            "dashboard": lambda: self._dashboard_page(session),
             "messages": lambda: MessagesPage(svc, self.jobs, self.hub),
             "flows": lambda: flows_page(session, self.jobs),
         }
+
+    def _dashboard_page(self, session: ConsoleSession) -> Any:
+        from app.views.dashboard_page import DashboardPage, Thresholds
+
+        page = DashboardPage(session.services, self.jobs, self.hub,
+                             thresholds=Thresholds.of(session.profile))
+        page.open_messages.connect(self.open_messages)
+        return page
+
+    def _profile_saved(self, profile: Profile) -> None:
+        """New alert thresholds take effect on the open dashboard at once."""
+        if self.session is None or profile.name != self.session.profile.name:
+            return
+        from app.views.dashboard_page import Thresholds
+
+        page = self.pages.get("dashboard")
+        if page is not None:
+            page.thresholds = Thresholds.of(profile)  # type: ignore[attr-defined]
+            page.request_refresh()  # type: ignore[attr-defined]
+
+    def open_messages(self, filters: dict[str, Any]) -> None:
+        """Show the messages log filtered as asked (a click on a dashboard chart)."""
+        self.navigate("messages")
+        page = self.page("messages")
+        if page is not None:
+            page.set_filter(**filters)
 
     def _build_session_pages(self, session: ConsoleSession) -> None:
         """The page on screen now; the others one per event-loop turn (or when asked for)."""
@@ -478,6 +505,7 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     session = ConsoleSession.open(profile, sandbox_stack=stack)
     # Import the pages here, off the UI thread: they pull in half of easymo_core.
     import app.views.composer_page
+    import app.views.dashboard_page
     import app.views.messages_page
     import app.views.placeholder_pages
     import app.views.templates_page  # noqa: F401

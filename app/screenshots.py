@@ -129,11 +129,6 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     yield (lambda: "traffic" in done, 60.0)
     yield 3.0  # statuses and replies come in
 
-    # Dashboard (live counts).
-    w.navigate("dashboard")
-    yield (lambda: w.page("dashboard").values["sent"].text() not in ("…", "0"), 10.0)
-    save(w, out / "01-dashboard.png")
-
     # Templates: a new one awaiting review, then the table with statuses.
     templates = w.page("templates")
     w.navigate("templates")
@@ -209,6 +204,16 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     settings.test()
     yield (lambda: not settings.result.isHidden(), 10.0)
     save(w, out / "09-settings.png")
+
+    # Dashboard last: by now the walk has sent, delivered, read and failed messages.
+    dashboard = w.page("dashboard")
+    w.navigate("dashboard")
+    yield (lambda: dashboard.snapshot is not None
+           and dashboard.snapshot.board.totals.read > 0, 15.0)
+    yield 0.8
+    w.notifications.clear()  # the page itself, not the toasts of the walk
+    yield 0.2
+    save(w, out / "01-dashboard.png")
 
 
 def _pick_message(page: Any) -> int | None:

@@ -1,4 +1,4 @@
-"""Dashboard and Flows: their own issue builds them. Until then each page says
+"""Flows: its own issue builds it. Until then the page says
 what it will hold and shows a few live figures from the database (never made-up data)."""
 
 from __future__ import annotations
@@ -83,24 +83,6 @@ class PlaceholderPage(Page):
         self.note.setText(f"Counts unavailable: {one_line(exc)}")  # type: ignore[arg-type]
 
 
-def dashboard_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
-    return PlaceholderPage(
-        "Dashboard",
-        "How the WhatsApp channel is doing, at a glance. Last 24 hours.",
-        [
-            "Live charts for 24 h / 7 d / 30 d: sent, delivered, read and failed, with "
-            "delivery rate and delivery/read latency (p50, p95).",
-            "Error rate by Meta error code, template performance "
-            "(sent, delivered, read, replied per template).",
-            "Engagement: active users, response rate and time, satisfaction, flow funnels.",
-            "System health: webhook lag, last event, queue depth, API errors, scheduler.",
-        ],
-        [("sent", "Sent"), ("delivered", "Delivered"), ("read", "Read"),
-         ("failed", "Failed"), ("in", "Received")],
-        session=session, jobs=jobs,
-    )
-
-
 def flows_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
     return PlaceholderPage(
         "Flows",
@@ -114,4 +96,4 @@ def flows_page(session: ConsoleSession, jobs: Jobs) -> PlaceholderPage:
     )
 
 
-__all__ = ["PlaceholderPage", "dashboard_page", "flows_page"]
+__all__ = ["PlaceholderPage", "flows_page"]

@@ -60,6 +60,8 @@ def _secret_state(profile: Profile) -> tuple[bool, bool]:
 
 class SettingsPage(Page):
     use_profile = Signal(str)
+    # a profile was saved (the Profile), so the window can apply what changed (alert thresholds)
+    profile_saved = Signal(object)
 
     def __init__(
         self,
@@ -156,6 +158,20 @@ class SettingsPage(Page):
         self.mps.setRange(0.1, MAX_MESSAGES_PER_SECOND)
         self.mps.setDecimals(1)
         self.mps.setSuffix(" messages/s")
+        self.alert_error_rate = QDoubleSpinBox()
+        self.alert_error_rate.setObjectName("AlertErrorRate")
+        self.alert_error_rate.setRange(0.1, 100.0)
+        self.alert_error_rate.setDecimals(1)
+        self.alert_error_rate.setSuffix(" % failed")
+        self.alert_error_rate.setToolTip("The dashboard warns when the period's failure rate "
+                                         "goes above this (from 20 sent messages on).")
+        self.alert_lag = QDoubleSpinBox()
+        self.alert_lag.setObjectName("AlertWebhookLag")
+        self.alert_lag.setRange(1.0, 86_400.0)
+        self.alert_lag.setDecimals(0)
+        self.alert_lag.setSuffix(" s webhook lag")
+        self.alert_lag.setToolTip("The dashboard warns when webhooks are recorded this long "
+                                  "after Meta sent them, on average.")
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setObjectName("TokenField")
@@ -180,6 +196,7 @@ class SettingsPage(Page):
         form.addRow("Database URL", self.db_url)
         form.addRow("Verify token", self.verify_token)
         form.addRow("Sending pace", self.mps)
+        form.addRow("Alert above", _pair(self.alert_error_rate, self.alert_lag))
         form.addRow("Access token", _stack(self.token, self.token_state))
         form.addRow("App secret", _stack(self.app_secret, self.secret_state))
         box.addLayout(form)
@@ -312,12 +329,15 @@ class SettingsPage(Page):
         self.db_url.setText(p.db_url)
         self.verify_token.setText(p.verify_token)
         self.mps.setValue(p.messages_per_second)
+        self.alert_error_rate.setValue(100 * p.alert_error_rate)
+        self.alert_lag.setValue(p.alert_webhook_lag_s)
         for rule, check in self.fallbacks.items():
             check.setChecked(rule in p.fallbacks)
         for w in (self.graph_url, self.graph_version, self.phone_number_id, self.waba_id,
                   self.db_url, self.verify_token, self.token, self.app_secret):
             w.setReadOnly(sandbox)
-        self.mps.setEnabled(not sandbox)
+        for spin in (self.mps, self.alert_error_rate, self.alert_lag):
+            spin.setEnabled(not sandbox)
         self.token.clear()
         self.app_secret.clear()
         self.save_button.setEnabled(not sandbox)
@@ -369,6 +389,8 @@ class SettingsPage(Page):
             "db_url": self.db_url.text().strip(),
             "verify_token": self.verify_token.text().strip(),
             "messages_per_second": float(self.mps.value()),
+            "alert_error_rate": round(float(self.alert_error_rate.value()) / 100, 4),
+            "alert_webhook_lag_s": float(self.alert_lag.value()),
             "fallbacks": tuple(r for r, c in self.fallbacks.items() if c.isChecked()),
         }
         from dataclasses import replace
@@ -401,6 +423,7 @@ class SettingsPage(Page):
                          "Secrets are in the OS keyring." if not profile.is_sandbox else "")
         self.current = profile
         self.reload(select=profile.name)
+        self.profile_saved.emit(profile)
 
     def _save_failed(self, exc: object) -> None:
         self.save_spinner.stop()
@@ -472,6 +495,16 @@ class SettingsPage(Page):
 
         self.banner.set_text(one_line(exc))  # type: ignore[arg-type]
         self.banner.show()
+
+
+def _pair(left: QWidget, right: QWidget) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(left)
+    row.addWidget(right)
+    row.addStretch(1)
+    return box
 
 
 def _stack(edit: QLineEdit, state: QLabel) -> QWidget:

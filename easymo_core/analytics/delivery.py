@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from easymo_core.analytics.figures import ErrorRow, Latency, SeriesPoint, TemplateRow, Totals, rate
 from easymo_core.analytics.histogram import percentile
-from easymo_core.analytics.period import Period
+from easymo_core.analytics.period import DAY_MS, Period, day_split
 from easymo_core.cloudapi.error_codes import code_info, explain
 from easymo_core.storage.analytics_triggers import UNKNOWN_ERROR_CODE
 from easymo_core.storage.models import N_BUCKETS
@@ -20,25 +20,46 @@ DL = tuple(f"dl_h{i:02d}" for i in range(N_BUCKETS))
 RD = tuple(f"rd_h{i:02d}" for i in range(N_BUCKETS))
 _ALL = (*COUNTS, *LATENCY, *DL, *RD)
 RANGE = "hour_start >= :start AND hour_start < :end"
+# Whole days from delivery_rollups_daily, the edge hours from delivery_rollups (day_split).
+DAYS = "day_start >= :dstart AND day_start < :dend"
+EDGES = "((hour_start >= :start AND hour_start < :dstart) OR (hour_start >= :dend AND hour_start < :end))"
 
+
+def _days_and_edges(cols: str, daily: str, hourly: str) -> str:
+    """``cols`` from the whole days and the edge hours, as one derived table ``r``."""
+    return (
+        f"(SELECT day_start AS t, {cols} FROM {daily} WHERE {DAYS} "
+        f"UNION ALL SELECT hour_start AS t, {cols} FROM {hourly} WHERE {EDGES}) AS r"
+    )
+
+
+_KEYED = f"template_name, template_language, {', '.join(_ALL)}"
 PER_TEMPLATE_SQL = text(
     f"SELECT template_name, template_language, {', '.join(f'SUM({c}) AS {c}' for c in _ALL)} "
-    f"FROM delivery_rollups WHERE {RANGE} GROUP BY template_name, template_language"
+    f"FROM {_days_and_edges(_KEYED, 'delivery_rollups_daily', 'delivery_rollups')} "
+    "GROUP BY template_name, template_language"
 )
+_SERIES_COLS = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS[:5])
+# Hourly points read the hourly table; daily points whole days plus the edges.
 SERIES_SQL = text(
-    "SELECT (hour_start / :step) * :step AS bucket_start, "
-    f"{', '.join(f'SUM({c}) AS {c}' for c in COUNTS[:5])} "
+    f"SELECT (hour_start / :step) * :step AS bucket_start, {_SERIES_COLS} "
     f"FROM delivery_rollups WHERE {RANGE} GROUP BY 1"
 )
+DAILY_SERIES_SQL = text(
+    f"SELECT (t / :step) * :step AS bucket_start, {_SERIES_COLS} "
+    f"FROM {_days_and_edges(', '.join(COUNTS[:5]), 'delivery_rollups_daily', 'delivery_rollups')} GROUP BY 1"
+)
 ERRORS_SQL = text(
-    f"SELECT error_code, SUM(failures) AS failures FROM error_rollups WHERE {RANGE} "
+    "SELECT error_code, SUM(failures) AS failures FROM ("
+    f"SELECT error_code, failures FROM error_rollups_daily WHERE {DAYS} "
+    f"UNION ALL SELECT error_code, failures FROM error_rollups WHERE {EDGES}) AS r "
     "GROUP BY error_code HAVING SUM(failures) > 0 ORDER BY SUM(failures) DESC, error_code"
 )
 TEMPLATES_SQL = text("SELECT name, language, quality_score, status FROM templates WHERE is_draft = :no")
 
 
 def bounds(period: Period) -> dict[str, int]:
-    return {"start": period.start_ms, "end": period.end_ms}
+    return day_split(period.start_ms, period.end_ms)
 
 
 def per_template(conn: Connection, period: Period) -> list[dict[str, Any]]:
@@ -133,7 +154,8 @@ def series(conn: Connection, period: Period) -> dict[int, SeriesPoint]:
     while t < period.end_ms:
         points[t] = SeriesPoint(start_ms=t)
         t += period.bucket_ms
-    for r in conn.execute(SERIES_SQL, {**bounds(period), "step": period.bucket_ms}):
+    sql = DAILY_SERIES_SQL if period.bucket_ms == DAY_MS else SERIES_SQL
+    for r in conn.execute(sql, {**bounds(period), "step": period.bucket_ms}):
         p = points.setdefault(int(r.bucket_start), SeriesPoint(start_ms=int(r.bucket_start)))
         p.sent, p.delivered, p.read = int(r.sent or 0), int(r.delivered or 0), int(r.read or 0)
         p.failed, p.replied = int(r.failed or 0), int(r.replied or 0)

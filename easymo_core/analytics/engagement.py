@@ -37,10 +37,18 @@ ACTIVE_RANGE_SQL = text(
     "WHERE started_at >= :start AND started_at < :end AND messages_in > 0"
 )
 _DECILE = " ".join(f"WHEN engagement_score < {10 * (i + 1)} THEN {i}" for i in range(9))
+# Contacts whose latest message either way is since the start, by score decile: a scan of
+# contacts, kept as the plain queries' baseline (the dashboard reads score_rollups).
 SCORES_SQL = text(
     f"SELECT CASE {_DECILE} ELSE 9 END AS decile, COUNT(*) AS n, SUM(engagement_score) AS total "
     "FROM contacts WHERE last_inbound_at >= :start OR last_outbound_at >= :start "
     "GROUP BY CASE " + _DECILE + " ELSE 9 END"
+)
+# The same from the histogram the contacts triggers keep (migration 0003): score_rollups
+# files each contact under the hour of its latest message, so "since the start" is a range.
+SCORE_ROLLUPS_SQL = text(
+    "SELECT decile, SUM(contacts) AS n, SUM(score_sum) AS total FROM score_rollups "
+    "WHERE hour_start >= :start GROUP BY decile"
 )
 
 
@@ -60,7 +68,9 @@ def engagement_and_satisfaction(conn: Connection, period: Period) -> tuple[Engag
         avg_business_response_ms=_avg(s["business_response_ms_sum"], s["business_responses"]),
     )
     n_scored, score_total = 0, 0.0
-    for r in conn.execute(SCORES_SQL, b):
+    for r in conn.execute(SCORE_ROLLUPS_SQL, b):
+        if not r.n:
+            continue  # every contact of the decile moved on to a later hour
         eng.score_distribution[int(r.decile)] = int(r.n)
         n_scored += int(r.n)
         score_total += float(r.total or 0.0)

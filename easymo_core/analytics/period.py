@@ -94,3 +94,17 @@ def parse_moment(text: str) -> datetime:
             f"cannot read {text!r} as a time", hint="use ISO form: 2026-05-01 or 2026-05-01T14:00"
         ) from None
     return _aware(value)
+
+
+def day_split(start_ms: int, end_ms: int) -> dict[str, int]:
+    """Bounds to read [start, end) as whole UTC days plus the edge hours around them.
+
+    ``dstart``..``dend`` are the whole days inside the range (read from the daily rollups);
+    [start, dstart) and [dend, end) are the edges (read from the hourly ones). With no whole
+    day inside, both are ``end``: everything is edge.
+    """
+    dstart = -(-start_ms // DAY_MS) * DAY_MS
+    dend = end_ms - end_ms % DAY_MS
+    if dstart >= dend:
+        dstart = dend = end_ms
+    return {"start": start_ms, "dstart": dstart, "dend": dend, "end": end_ms}

@@ -15,11 +15,17 @@ from easymo_core.analytics.settings import session_gap_ms
 from easymo_core.errors import EasymoError
 from easymo_core.storage.analytics_triggers import (
     BUCKET_COLUMNS,
+    DAY_MS,
     DELIVERY_SUMS,
     ENGAGEMENT_SQL,
+    HOUR_MS,
+    ROLLUP_COLUMNS,
     UNKNOWN_ERROR_CODE,
+    activity_sql,
     bucket_sql,
+    decile_sql,
     delivery_latency_sql,
+    has_daily_tables,
     hour_sql,
     read_latency_sql,
 )
@@ -33,6 +39,44 @@ class RebuildRefused(EasymoError):
 def rebuild_all(conn: Connection) -> None:
     rebuild_delivery(conn)
     rebuild_conversations(conn)
+    # Migration 0002 calls this too, before 0003's tables exist.
+    if has_daily_tables(conn):
+        rebuild_daily(conn)
+
+
+def rebuild_daily(conn: Connection) -> None:
+    """The daily rollups from the hourly ones and the score histogram from contacts (idempotent).
+
+    Migration 0003's backfill, and the end of every rebuild (whatever the mirror triggers
+    did meanwhile, this leaves the exact sums).
+    """
+    cols = ", ".join(ROLLUP_COLUMNS)
+    sums = ", ".join(f"SUM({c})" for c in ROLLUP_COLUMNS)
+    conn.execute(text("DELETE FROM delivery_rollups_daily"))
+    conn.execute(
+        text(
+            f"INSERT INTO delivery_rollups_daily (day_start, template_name, template_language, {cols}) "
+            f"SELECT (hour_start / {DAY_MS}) * {DAY_MS}, template_name, template_language, {sums} "
+            "FROM delivery_rollups GROUP BY 1, 2, 3"
+        )
+    )
+    conn.execute(text("DELETE FROM error_rollups_daily"))
+    conn.execute(
+        text(
+            "INSERT INTO error_rollups_daily (day_start, error_code, failures) "
+            f"SELECT (hour_start / {DAY_MS}) * {DAY_MS}, error_code, SUM(failures) FROM error_rollups "
+            "GROUP BY 1, 2 HAVING SUM(failures) <> 0"
+        )
+    )
+    conn.execute(text("DELETE FROM score_rollups"))
+    act = activity_sql("contacts")
+    conn.execute(
+        text(
+            "INSERT INTO score_rollups (hour_start, decile, contacts, score_sum) "
+            f"SELECT ({act} / {HOUR_MS}) * {HOUR_MS}, {decile_sql('engagement_score')}, COUNT(*), "
+            f"SUM(engagement_score) FROM contacts WHERE {act} IS NOT NULL GROUP BY 1, 2"
+        )
+    )
 
 
 def rebuild_delivery(conn: Connection) -> None:

@@ -104,6 +104,10 @@ def traffic(n_messages: int, end_ms: int, seed: int, contacts: int | None = None
                 "received", "webhook", at, at, None, None, None, None, None, None, None,
                 wamid if (tap or rnd.random() < 0.3) else None, "YES" if tap else None, at,
             )
+            # No reply from after now: the dashboard's active users (contacts who wrote
+            # since the start) would count its writer, the plain query (in the period) not.
+            if at >= end_ms:
+                reply = None
         yield Traffic(out, statuses, reply)
 
 
@@ -216,7 +220,15 @@ SNAPSHOT_SQL = {
     "user_response_ms_sum, user_response_count, business_response_ms_sum, business_response_count "
     "FROM conversation_sessions",
     "messages": "SELECT wamid, response_ms, delivery_latency_ms, read_latency_ms, status FROM messages",
+    "delivery_rollups_daily": "SELECT * FROM delivery_rollups_daily",
+    "error_rollups_daily": "SELECT * FROM error_rollups_daily WHERE failures <> 0",
+    "score_rollups": "SELECT hour_start, decile, contacts, ROUND(CAST(score_sum AS NUMERIC), 6) "
+    "FROM score_rollups WHERE contacts <> 0",
 }
+
+
+# Key columns of the rollups whose all-zero rows the triggers may leave and a rebuild not.
+ROLLUP_KEYS = {"delivery_rollups": 3, "error_rollups": 3, "activity_rollups": 1, "delivery_rollups_daily": 3}
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -226,8 +238,8 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         for name, sql in SNAPSHOT_SQL.items():
             rows = [tuple(float(v) if name == "contacts" and i == 7 else v for i, v in enumerate(r))
                     for r in conn.execute(text(sql))]
-            if name.endswith("rollups"):
-                rows = [r for r in rows if any(v for v in r[3 if name != "activity_rollups" else 1:])]
+            if name in ROLLUP_KEYS:
+                rows = [r for r in rows if any(v for v in r[ROLLUP_KEYS[name]:])]
             out[name] = sorted(rows, key=repr)
     return out
 

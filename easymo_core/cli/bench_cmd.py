@@ -45,6 +45,19 @@ def startup_bench(as_json: bool) -> None:
     _print(run(), as_json)
 
 
+@bench.command("dashboard")
+@click.option("--messages", "n", type=int, default=1_000_000, show_default=True,
+              help="Messages to generate over 30 days.")
+@_json_option
+def dashboard_bench(n: int, as_json: bool) -> None:
+    """Dashboard 30d refresh, live update frame, log filter change, UI stall, RSS (16 ms budget)."""
+    from app.bench_dashboard import run
+
+    if n < 100:
+        raise click.BadParameter("--messages must be at least 100")
+    _print(run(messages=n), as_json)
+
+
 @bench.command("ingest")
 @click.option("--events", type=int, default=30_000, show_default=True,
               help="Status events per batch-50 run.")

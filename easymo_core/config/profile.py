@@ -101,6 +101,16 @@ class Profile:
                 f"profile {self.name!r}: messages per second must be between 0 and "
                 f"{MAX_MESSAGES_PER_SECOND:g}"
             )
+        if not 0 < self.alert_error_rate <= 1:
+            raise ConfigError(
+                f"profile {self.name!r}: alert error rate {self.alert_error_rate!r} must be a "
+                "fraction between 0 and 1",
+                hint="0.05 alerts when more than 5 % of sent messages fail",
+            )
+        if not self.alert_webhook_lag_s > 0:
+            raise ConfigError(
+                f"profile {self.name!r}: alert webhook lag must be more than 0 seconds"
+            )
         bad = [f for f in self.fallbacks if f not in FALLBACK_RULES]
         if bad:
             raise ConfigError(

@@ -72,12 +72,16 @@ def send_template_batch(
     existing = _existing(processor, given) if given else {}
     planned: list[_Planned] = []
     now = processor.clock()
+    # A batch is nearly always one template: look its languages up once, not per message.
+    languages: dict[str, list[Any]] = {}
     for i, (req, key) in enumerate(zip(requests, keys, strict=True)):
         if key in existing:
             results[i] = existing[key]
             continue
+        if req.name not in languages:
+            languages[req.name] = processor._template_languages(req.name)
         try:
-            planned.append(_plan(processor, i, req, key, source, admin, now))
+            planned.append(_plan(processor, i, req, key, source, admin, now, languages[req.name]))
         except EasymoError as exc:
             results[i] = exc
     if planned:
@@ -97,7 +101,7 @@ def send_template_batch(
 
 def _plan(
     processor: MessageProcessor, index: int, req: TemplateRequest, key: str, source: str,
-    admin: str | None, now: Any,
+    admin: str | None, now: Any, languages: list[Any],
 ) -> _Planned:
     from easymo_core.cloudapi.payloads import text_message, validate_message
     from easymo_core.messaging import processor as proc
@@ -106,7 +110,7 @@ def _plan(
 
     wa_id = normalize_phone(req.to)
     decision = decide(
-        req.name, req.language, req.params, processor._template_languages(req.name),
+        req.name, req.language, req.params, languages,
         processor.profile.fallbacks, lambda: processor._last_inbound(wa_id), now,
     )
     if decision.reason is not None:

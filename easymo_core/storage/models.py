@@ -292,14 +292,9 @@ def _bucket_columns(prefix: str) -> dict[str, Any]:
     }
 
 
-class DeliveryRollup(Base):
-    """Hourly delivery figures per template and language ('' for non-template messages)."""
+class DeliveryFigures:
+    """The delivery figures both delivery rollups keep (hourly and daily)."""
 
-    __tablename__ = "delivery_rollups"
-
-    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
-    template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
     sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -313,6 +308,16 @@ class DeliveryRollup(Base):
     # Histogram buckets (see LATENCY_BUCKETS_MS) so p50/p95 come without scanning messages.
     locals().update(_bucket_columns("dl"))
     locals().update(_bucket_columns("rd"))
+
+
+class DeliveryRollup(DeliveryFigures, Base):
+    """Hourly delivery figures per template and language ('' for non-template messages)."""
+
+    __tablename__ = "delivery_rollups"
+
+    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class ErrorRollup(Base):
@@ -353,6 +358,45 @@ class ActivityRollup(Base):
             for i in range(1, 6)
         }
     )
+
+
+class DeliveryRollupDaily(DeliveryFigures, Base):
+    """delivery_rollups summed per UTC day, kept by triggers on delivery_rollups (0003).
+
+    A period reads whole days here and only its edge hours from the hourly table.
+    """
+
+    __tablename__ = "delivery_rollups_daily"
+
+    day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ErrorRollupDaily(Base):
+    """error_rollups summed per UTC day and error code (the dashboard's only grouping)."""
+
+    __tablename__ = "error_rollups_daily"
+
+    day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ScoreRollup(Base):
+    """Contacts per engagement-score decile, by the hour of their latest message (0003).
+
+    Kept by triggers on contacts, so "contacts active since T, per decile" is a sum over
+    at most a few thousand small rows instead of a scan of contacts. ``score_sum`` is the
+    sum of their scores, for the average. Contacts with no message are not filed.
+    """
+
+    __tablename__ = "score_rollups"
+
+    hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    decile: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class BulkJob(Base):

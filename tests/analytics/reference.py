@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from easymo_core.storage.models import LATENCY_BUCKETS_MS, N_BUCKETS
 
 HOUR = 3_600_000
-WEEK = 7 * 86_400_000
+DAY = 86_400_000
+WEEK = 7 * DAY
 
 
 def bucket(ms: int) -> int:
@@ -207,3 +208,49 @@ def compare(conn: Connection, gap_ms: int) -> None:
     want_activity = {k: nonzero(v) for k, v in exp.activity.items()}
     want_activity = {k: v for k, v in want_activity.items() if v}
     assert got_activity == want_activity, "activity_rollups"
+
+
+def compare_daily(conn: Connection, gap_ms: int) -> None:
+    """The daily rollups and the score histogram (migration 0003) against the recomputation."""
+    exp = recompute(conn, gap_ms)
+    want_days: dict[tuple[int, str, str], dict[str, int]] = {}
+    for (hour, name, lang), figures in exp.delivery.items():
+        day = want_days.setdefault((hour // DAY * DAY, name, lang), defaultdict(int))
+        for k, v in figures.items():
+            day[k] += v
+    want = {k: nonzero(v) for k, v in want_days.items()}
+    want = {k: v for k, v in want.items() if v}
+    keys = ("day_start", "template_name", "template_language")
+    got = {
+        tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
+        for r in rows(conn, "SELECT * FROM delivery_rollups_daily")
+    }
+    got = {k: v for k, v in got.items() if v}
+    assert got == want, "delivery_rollups_daily"
+
+    want_errors: dict[tuple[int, int], int] = defaultdict(int)
+    for (hour, _name, _lang, code), n in exp.errors.items():
+        want_errors[(hour // DAY * DAY, code)] += n
+    got_errors = {
+        (r["day_start"], r["error_code"]): r["failures"]
+        for r in rows(conn, "SELECT * FROM error_rollups_daily") if r["failures"]
+    }
+    assert got_errors == {k: v for k, v in want_errors.items() if v}, "error_rollups_daily"
+
+    # Every contact with a message, under the hour of its latest one and the decile of its
+    # stored score (compare() checks that score; a recomputed one may fall on the other side
+    # of a decile bound by rounding: PostgreSQL computes it in numeric).
+    stored = {c["wa_id"]: c["engagement_score"] for c in rows(conn, "SELECT * FROM contacts")}
+    want_scores: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for wa_id, c in exp.contacts.items():
+        latest = max(t for t in (c["last_in"], c["last_out"]) if t is not None)
+        want_scores[(latest // HOUR * HOUR, min(9, int(stored[wa_id] // 10)))].append(stored[wa_id])
+    got_scores = {
+        (r["hour_start"], r["decile"]): (r["contacts"], r["score_sum"])
+        for r in rows(conn, "SELECT * FROM score_rollups") if r["contacts"]
+    }
+    assert set(got_scores) == set(want_scores), "score_rollups keys"
+    for key, scores in want_scores.items():
+        n, total = got_scores[key]
+        assert n == len(scores), f"score_rollups contacts at {key}"
+        assert abs(total - sum(scores)) < 1e-6, f"score_rollups score_sum at {key}"

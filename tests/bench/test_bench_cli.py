@@ -41,3 +41,30 @@ def test_bench_process_counts_every_message() -> None:
     assert f["accepted_rows"] == 50 + 200 + 200  # warm-up batch, timed batches, one-at-a-time run
     assert f["processor_rate"] > 0 and f["bare_client_rate"] > 0
     assert report["ratio"] == pytest.approx(f["processor_rate"] / 1000, rel=1e-3)
+
+
+def test_bench_dashboard_reports_frames_stall_and_memory() -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "easymo_core.cli.main", "bench", "dashboard", "--messages", "2000",
+         "--json"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "propagateSizeHints" not in proc.stderr  # platform noise is filtered out
+    report = json.loads(proc.stdout)
+    f = report["figures"]
+    assert report["benchmark"] == "dashboard" and f["messages"] == 2000
+    assert len(f["refresh_30d_runs_ms"]) == 5 and all(v > 0 for v in f["refresh_30d_runs_ms"])
+    assert f["live_updates"] > 0 and f["live_messages_written"] > 0
+    assert f["rebuild_view_ms"] > 0 and f["live_update_frame_median_ms"] > 0
+    assert report["ratio"] == pytest.approx(
+        f["rebuild_view_ms"] / f["live_update_frame_median_ms"], rel=2e-2)
+    assert 0 < f["peak_rss_mb"] < 4000 and f["ui_stall_ms"] > 0
+    assert set(report["targets_met"]) == {
+        "UI stall < 50 ms", "update frame < 16 ms (median)", "peak RSS < 400 MB"}
+
+
+def test_bench_dashboard_refuses_a_tiny_database() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "easymo_core.cli.main", "bench", "dashboard", "--messages", "5"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "at least 100" in proc.stderr

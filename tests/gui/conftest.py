@@ -37,11 +37,17 @@ def qapp_args() -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _console_style(qapp: Any) -> None:
-    """Tests run with the real style sheet, so what they see is what admins see."""
+def _console_style(qapp: Any) -> Iterator[None]:
+    """Tests run with the real style sheet, so what they see is what admins see, and with
+    the console's UI-thread garbage collection (app/main_thread_gc.py), handed back to
+    Python after each test so the core tests that follow collect as usual."""
     from app.main import make_app
+    from app.main_thread_gc import install
 
     make_app()
+    collector = install(qapp)
+    yield
+    collector.stop()
 
 
 @pytest.fixture

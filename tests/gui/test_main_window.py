@@ -58,7 +58,7 @@ def test_navigation_reaches_every_page(qtbot: Any, window: MainWindow) -> None:
         assert window.stack.currentWidget() is window.page(key)
     dashboard = window.page("dashboard")
     window.navigate("dashboard")
-    qtbot.waitUntil(lambda: dashboard.values["sent"].text() != "…", timeout=10_000)
+    qtbot.waitUntil(lambda: dashboard.tiles["sent"].value.text() != "…", timeout=10_000)
 
 
 def test_broken_profile_shows_why_and_settings_still_work(qtbot: Any, window: MainWindow,

@@ -119,3 +119,29 @@ def test_sandbox_profile_test_uses_the_running_sandbox(qtbot: Any, jobs: Any, hu
     qtbot.waitUntil(lambda: not p.result.isHidden(), timeout=10_000)
     assert p.r_name.text() == "easyMO Sandbox"
     assert sandbox_profile().is_sandbox
+
+
+def test_alert_thresholds_are_saved_with_the_profile(qtbot: Any, page: SettingsPage) -> None:
+    fill_new(page, "alerts", "https://graph.facebook.com")
+    assert page.alert_error_rate.value() == 5.0 and page.alert_lag.value() == 120.0
+    page.alert_error_rate.setValue(2.5)
+    page.alert_lag.setValue(300)
+    saved: list[Any] = []
+    page.profile_saved.connect(saved.append)
+    page.save()
+    qtbot.waitUntil(lambda: bool(saved), timeout=5_000)
+    profile = ProfileStore().get("alerts")
+    assert (profile.alert_error_rate, profile.alert_webhook_lag_s) == (0.025, 300.0)
+    assert saved[0].alert_error_rate == 0.025
+    select(page, "sandbox")
+    assert not page.alert_error_rate.isEnabled()
+    select(page, "alerts")
+    assert page.alert_error_rate.value() == 2.5 and page.alert_lag.value() == 300.0
+
+
+def test_bad_alert_threshold_in_the_file_is_explained() -> None:
+    from easymo_core.config import Profile
+    from easymo_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="alert error rate"):
+        Profile.from_toml_dict("x", {"alert_error_rate": 5})

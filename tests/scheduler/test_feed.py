@@ -114,9 +114,10 @@ def test_two_feeds_on_one_database_each_see_everything(db: Database) -> None:
 def test_real_concurrent_transactions_on_postgresql(db: Database, dialect: str) -> None:
     """Sequence ids are taken at insert and seen at commit: an open transaction's row
     with a lower id appears after a higher one, and the feed still reports it."""
-    # The analytics triggers upsert per-contact and per-hour rows: give the two writers
-    # different ones so neither waits for the other's lock (the window spans both hours).
-    feed = ChangeFeed(db, overlap_ms=2 * 3600 * 1000)
+    # The analytics triggers upsert per-contact, per-hour and per-day rows: give the two
+    # writers different ones so neither waits for the other's lock (the window spans both
+    # days). Writers on the same template and day do queue on its rollup row until commit.
+    feed = ChangeFeed(db, overlap_ms=26 * 3600 * 1000)
     feed.start()
     t = table_of(Message)
 
@@ -129,7 +130,7 @@ def test_real_concurrent_transactions_on_postgresql(db: Database, dialect: str) 
     slow = db.engine.connect()
     tx = slow.begin()
     slow_id = slow.execute(t.insert().returning(t.c.id), values(1, 100)).scalar_one()
-    fast_id = add_message(db, ms=3600 * 1000 + 200)
+    fast_id = add_message(db, ms=24 * 3600 * 1000 + 200)
     assert fast_id > slow_id
     assert feed.poll().message_ids() == {fast_id}
     tx.commit()

@@ -1,0 +1,169 @@
+"""What the dashboard shows for one period, read in a worker (no Qt here).
+
+The figures themselves come from ``easymo_core.analytics`` (``Analytics.dashboard``), the same
+call ``easymo stats --json`` makes, so the page and the CLI always agree. Three things the
+analytics do not give yet are read here, each bounded so it stays cheap on a big database:
+
+- latency percentiles *per time bucket* (the analytics give them for the whole period), from
+  the hourly rollups' latency histograms grouped by bucket;
+- events per minute and webhook lag over the last hour, from the newest webhook events by id;
+- templates Meta paused or disabled, for the threshold alerts.
+
+They belong in ``easymo_core.analytics`` once its rollup work settles; the shapes here are
+what the charts need.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from easymo_core.analytics.dashboard import Analytics
+from easymo_core.analytics.delivery import DL, RD
+from easymo_core.analytics.figures import Dashboard
+from easymo_core.analytics.histogram import percentile
+from easymo_core.analytics.period import Period, resolve_period
+from easymo_core.storage.engine import Database
+from easymo_core.storage.types import to_ms, utcnow
+
+HEALTH_WINDOW_MS = 60 * 60_000
+HEALTH_EVENTS = 5000  # newest webhook events read for the health chart
+MINUTE_MS = 60_000
+
+LATENCY_SERIES_SQL = text(
+    "SELECT (hour_start / :step) * :step AS bucket_start, "
+    + ", ".join(f"SUM({c}) AS {c}" for c in (*DL, *RD))
+    + " FROM delivery_rollups WHERE hour_start >= :start AND hour_start < :end GROUP BY 1"
+)
+RECENT_EVENTS_SQL = text(
+    f"SELECT received_at, processed_at FROM webhook_events ORDER BY id DESC LIMIT {HEALTH_EVENTS}"
+)
+PAUSED_SQL = text(
+    "SELECT name, language, status FROM templates WHERE status IN ('PAUSED', 'DISABLED') "
+    "ORDER BY name, language"
+)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """What the selector asks for: a named period ending now, or a custom range."""
+
+    name: str = "24h"  # 24h | 7d | 30d | custom
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def resolve(self, now: datetime | None = None) -> Period:
+        if self.name == "custom":
+            return resolve_period(None, start=self.start, end=self.end, now=now)
+        return resolve_period(self.name, now=now)
+
+    @property
+    def days(self) -> float | None:
+        """The messages log's period filter for the same span (None: custom)."""
+        return {"24h": 1.0, "7d": 7.0, "30d": 30.0}.get(self.name)
+
+
+@dataclass
+class LatencyPoint:
+    start_ms: int
+    delivery_p50_ms: float | None
+    delivery_p95_ms: float | None
+    read_p50_ms: float | None
+    read_p95_ms: float | None
+
+
+@dataclass
+class HealthPoint:
+    start_ms: int  # minute
+    events: int
+    lag_avg_ms: float | None
+
+
+@dataclass
+class Snapshot:
+    """Everything one refresh of the dashboard shows."""
+
+    choice: PeriodChoice
+    board: Dashboard
+    previous: Dashboard  # the period of the same length just before, for the tiles' change
+    latency: list[LatencyPoint]
+    health: list[HealthPoint]
+    paused_templates: list[tuple[str, str, str]] = field(default_factory=list)
+    load_ms: float = 0.0
+
+
+def previous_period(period: Period) -> Period:
+    span = period.end_ms - period.start_ms
+    return Period("previous", period.start_ms - span, period.start_ms, period.bucket_ms)
+
+
+def load(db: Database, choice: PeriodChoice, now: datetime | None = None) -> Snapshot:
+    """Runs in a worker: every figure of the page for ``choice``."""
+    began = time.perf_counter()
+    now = now or utcnow()
+    period = choice.resolve(now)
+    analytics = Analytics(db)
+    board = analytics.dashboard(period, now=now)
+    previous = analytics.dashboard(previous_period(period), now=now, with_meta=False)
+    with db.engine.connect() as conn:
+        latency = latency_series(conn, period)
+        health = health_series(conn, to_ms(now))
+        paused = [(str(r.name), str(r.language), str(r.status)) for r in conn.execute(PAUSED_SQL)]
+    return Snapshot(choice, board, previous, latency, health, paused,
+                    load_ms=(time.perf_counter() - began) * 1000)
+
+
+def latency_series(conn: Any, period: Period) -> list[LatencyPoint]:
+    params = {"start": period.start_ms, "end": period.end_ms, "step": period.bucket_ms}
+    found: dict[int, LatencyPoint] = {}
+    for r in conn.execute(LATENCY_SERIES_SQL, params):
+        m = r._mapping
+        dl = [int(m[c] or 0) for c in DL]
+        rd = [int(m[c] or 0) for c in RD]
+        start = int(r.bucket_start)
+        found[start] = LatencyPoint(start, percentile(dl, 0.5), percentile(dl, 0.95),
+                                    percentile(rd, 0.5), percentile(rd, 0.95))
+    out = []
+    t = period.start_ms - period.start_ms % period.bucket_ms
+    while t < period.end_ms:  # every bucket, so an empty hour shows as a gap in the lines
+        out.append(found.get(t) or LatencyPoint(t, None, None, None, None))
+        t += period.bucket_ms
+    return out
+
+
+def health_series(conn: Any, now_ms: int) -> list[HealthPoint]:
+    """Webhook events received per minute and their average lag, over the last hour."""
+    first = (now_ms - HEALTH_WINDOW_MS) // MINUTE_MS * MINUTE_MS
+    counts: dict[int, int] = {}
+    lags: dict[int, list[int]] = {}
+    for r in conn.execute(RECENT_EVENTS_SQL):
+        received = _ms(r.received_at)
+        if received < first:
+            continue
+        minute = received // MINUTE_MS * MINUTE_MS
+        counts[minute] = counts.get(minute, 0) + 1
+        if r.processed_at is not None:
+            lags.setdefault(minute, []).append(_ms(r.processed_at) - received)
+    out = []
+    for minute in range(first, now_ms // MINUTE_MS * MINUTE_MS + MINUTE_MS, MINUTE_MS):
+        values = lags.get(minute)
+        out.append(HealthPoint(minute, counts.get(minute, 0),
+                               sum(values) / len(values) if values else None))
+    return out
+
+
+def _ms(value: Any) -> int:
+    # The raw SQL hands EpochMs columns back as integers; a datetime if a driver decodes them.
+    return to_ms(value) if isinstance(value, datetime) else int(value)
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """Relative change (0.12 = +12 %); None when there is nothing to compare with."""
+    if current is None or previous is None or previous == 0 or math.isnan(previous):
+        return None
+    return (current - previous) / abs(previous)

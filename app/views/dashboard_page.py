@@ -1,0 +1,397 @@
+"""Dashboard: how the WhatsApp channel is doing, live, for 24 h / 7 d / 30 d or a custom range.
+
+Every refresh is one worker call (app/dashboard_data.py: the analytics' figures plus a few
+series); the UI thread only moves the new numbers into tiles and plot items that already
+exist. Live: the scheduler's change feed (hub.messages_changed) asks for a refresh, at most
+one every ``min_interval_ms`` and never two at once; a slow timer keeps the health chart
+moving when no message arrives.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDateTimeEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dashboard_data import PeriodChoice, Snapshot, change, load
+from app.hub import Hub
+from app.views.page import Page
+from app.widgets.banner import Banner
+from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, TemplatesChart
+from app.widgets.chart_card import ChartCard
+from app.widgets.kpi_tile import KpiTile
+from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
+from app.workers import Jobs
+
+PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom"))
+# key, label, higher is better
+TILES = (("sent", "Sent", True), ("delivery_rate", "Delivery rate", True),
+         ("read_rate", "Read rate", True), ("failure_rate", "Failure rate", False),
+         ("p95", "p95 delivery", False), ("active_users", "Active users", True),
+         ("response_rate", "Response rate", True), ("satisfaction", "Satisfaction", True))
+MIN_ALERT_SAMPLE = 20  # sent messages before a failure rate is worth an alert
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    error_rate: float = 0.05  # fraction of sent messages failed in the period
+    webhook_lag_s: float = 120.0
+
+    @classmethod
+    def of(cls, profile: Any) -> Thresholds:
+        return cls(float(getattr(profile, "alert_error_rate", cls.error_rate)),
+                   float(getattr(profile, "alert_webhook_lag_s", cls.webhook_lag_s)))
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+class DashboardPage(Page):
+    # filters for the messages log (MessagesPage.set_filter), from a click on a chart
+    open_messages = Signal(dict)
+    # a refresh reached the screen (the Snapshot), for tests and the benchmark
+    refreshed = Signal(object)
+
+    def __init__(self, services: Any, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
+                 live: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__("Dashboard", "Delivery, engagement and system health, live.", parent)
+        self.services, self.jobs, self.hub = services, jobs, hub
+        self.thresholds = thresholds or Thresholds()
+        self.choice = PeriodChoice("24h")
+        self.snapshot: Snapshot | None = None
+        self.min_interval_ms = 2000
+        self.apply_ms: collections.deque[float] = collections.deque(maxlen=200)
+        self.refreshes = 0
+        self._active = False
+        self._in_flight = False
+        self._pending = False
+        self._last_start = float("-inf")
+        self._generation = 0
+        self._alerts: set[str] = set()
+        self._stage_token = 0
+        self._build_period()
+        self.banner = Banner("warning", "", closable=True)
+        self.banner.hide()
+        self.body.addWidget(self.banner)
+        self._build_tiles()
+        self._build_charts()
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.timeout.connect(self.request_refresh)
+        # Time moves the health chart and the named periods even when no message arrives.
+        self._clock = QTimer(self)
+        self._clock.setInterval(15_000)
+        self._clock.timeout.connect(self.request_refresh)
+        if live:
+            hub.messages_changed.connect(self._feed)
+
+    # -- building --------------------------------------------------------------------
+    def _build_period(self) -> None:
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("Muted")
+        self.header_actions.addWidget(self.status_label)
+        self.period_group = QButtonGroup(self)
+        self.period_group.setExclusive(True)
+        self.period_buttons: dict[str, QPushButton] = {}
+        for key, label in PERIODS:
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setObjectName("PeriodButton")
+            button.setProperty("segment", True)
+            button.clicked.connect(lambda _c=False, k=key: self._period_clicked(k))
+            self.period_group.addButton(button)
+            self.period_buttons[key] = button
+            self.header_actions.addWidget(button)
+        self.period_buttons["24h"].setChecked(True)
+        self.custom = QWidget()
+        row = QHBoxLayout(self.custom)
+        row.setContentsMargins(0, 0, 0, 0)
+        now = QDateTime.currentDateTime()
+        self.custom_from = QDateTimeEdit(now.addDays(-3))
+        self.custom_to = QDateTimeEdit(now)
+        for edit in (self.custom_from, self.custom_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        apply = QPushButton("Show")
+        apply.setProperty("primary", True)
+        apply.clicked.connect(self._custom_apply)
+        row.addWidget(QLabel("From"))
+        row.addWidget(self.custom_from)
+        row.addWidget(QLabel("to"))
+        row.addWidget(self.custom_to)
+        row.addWidget(apply)
+        row.addStretch(1)
+        self.custom.hide()
+        self.body.addWidget(self.custom)
+
+    def _build_tiles(self) -> None:
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.tiles: dict[str, KpiTile] = {}
+        for i, (key, label, better) in enumerate(TILES):
+            tile = KpiTile(key, label, higher_is_better=better)
+            grid.addWidget(tile, 0, i)
+            self.tiles[key] = tile
+        self.body.addLayout(grid)
+
+    def _build_charts(self) -> None:
+        self.messages_chart = MessagesChart()
+        self.latency_chart = LatencyChart()
+        self.errors_chart = ErrorsChart()
+        self.templates_chart = TemplatesChart()
+        self.funnel_chart = FunnelChart()
+        self.scores_chart = ScoresChart()
+        self.health_chart = HealthChart()
+        self.charts: dict[str, ChartCard] = {c.key: c for c in (
+            self.messages_chart, self.errors_chart, self.latency_chart, self.templates_chart,
+            self.funnel_chart, self.scores_chart, self.health_chart)}
+        holder = QWidget()
+        holder.setObjectName("PageBody")
+        grid = QGridLayout(holder)
+        grid.setContentsMargins(0, 0, 4, 0)
+        grid.setSpacing(12)
+        layout = (("messages", 0, 0), ("errors", 0, 1), ("latency", 1, 0), ("templates", 1, 1),
+                  ("funnel", 2, 0), ("scores", 2, 1), ("health", 3, 0))
+        for key, r, c in layout:
+            chart = self.charts[key]
+            # Fixed: two rows of charts fit under the tiles on a laptop screen.
+            chart.setFixedHeight(300)
+            chart.activated.connect(self.open_messages)
+            grid.addWidget(chart, r, c, 1, 2 if key == "health" else 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        scroll = QScrollArea()
+        scroll.setObjectName("PageScroll")
+        scroll.setWidgetResizable(True)
+        # Charts shrink to the window's width; only the page scrolls, downwards.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(holder)
+        box = QVBoxLayout()
+        box.addWidget(scroll)
+        self.body.addLayout(box, 1)
+
+    # -- period ----------------------------------------------------------------------
+    def _period_clicked(self, key: str) -> None:
+        self.custom.setVisible(key == "custom")
+        if key != "custom":
+            self.set_period(PeriodChoice(key))
+
+    def _custom_apply(self) -> None:
+        start = datetime.fromtimestamp(self.custom_from.dateTime().toMSecsSinceEpoch() / 1000, UTC)
+        end = datetime.fromtimestamp(self.custom_to.dateTime().toMSecsSinceEpoch() / 1000, UTC)
+        if end <= start:
+            self.status_label.setText("The range ends before it starts")
+            return
+        self.set_period(PeriodChoice("custom", start, end))
+
+    def set_period(self, choice: PeriodChoice) -> None:
+        """Show ``choice``; figures follow in a worker (a stale answer is dropped)."""
+        self.choice = choice
+        button = self.period_buttons.get(choice.name)
+        if button is not None and not button.isChecked():
+            button.setChecked(True)
+        self.custom.setVisible(choice.name == "custom")
+        self._generation += 1
+        self.status_label.setText("Loading…")
+        self.refresh_now()
+
+    def set_custom_range(self, start: datetime, end: datetime | None = None) -> None:
+        end = end or datetime.now(UTC)
+        self.custom_from.setDateTime(QDateTime.fromMSecsSinceEpoch(int(start.timestamp() * 1000)))
+        self.custom_to.setDateTime(QDateTime.fromMSecsSinceEpoch(int(end.timestamp() * 1000)))
+        self.set_period(PeriodChoice("custom", start, end))
+
+    # -- refreshing ------------------------------------------------------------------
+    def _feed(self, _batch: Any) -> None:
+        if self._active:
+            self.request_refresh()
+
+    def request_refresh(self) -> None:
+        """A refresh soon: at most one per ``min_interval_ms``, never two at once."""
+        if self._in_flight:
+            self._pending = True
+            return
+        wait = self.min_interval_ms - (time.monotonic() - self._last_start) * 1000
+        if wait > 0:
+            if not self._throttle.isActive():
+                self._throttle.start(int(wait) + 1)
+            return
+        self.refresh_now()
+
+    def refresh_now(self) -> None:
+        if self._in_flight:
+            self._pending = True
+            return
+        self._throttle.stop()
+        self._in_flight = True
+        self._last_start = time.monotonic()
+        generation, choice = self._generation, self.choice
+        job = self.jobs.submit(
+            load, self.services.db, choice, name="dashboard", owner=self, quiet=True,
+            on_result=lambda snap: self._loaded(generation, snap), on_error=self._failed,
+            on_done=self._done)
+        if job is None:
+            self._in_flight = False
+
+    def _done(self) -> None:
+        self._in_flight = False
+        if self._pending:
+            self._pending = False
+            self.request_refresh()
+
+    def _failed(self, exc: object) -> None:
+        from app.errors import one_line
+
+        self.status_label.setText(f"Figures unavailable: {one_line(exc)}")  # type: ignore[arg-type]
+
+    def _loaded(self, generation: int, snap: Snapshot) -> None:
+        if generation != self._generation:
+            return  # the period changed while this was loading
+        self.apply(snap)
+
+    # -- showing ---------------------------------------------------------------------
+    def apply(self, snap: Snapshot, *, staged: bool | None = None) -> None:
+        """Move a snapshot's figures into the tiles and charts (UI thread; timed).
+
+        A live update changes a bucket or two and runs in one go. A new period redraws every
+        axis and bar, which in one go would hold the UI thread for several frames; it is
+        ``staged``: tiles, then one chart per event-loop turn, with a paint in between.
+        ``snapshot`` and ``refreshed`` follow once everything is on screen.
+        """
+        if staged is None:
+            staged = self.snapshot is None or self.snapshot.choice != snap.choice
+        self._stage_token += 1
+        token = self._stage_token
+        b, days = snap.board, snap.choice.days
+        steps: list[Callable[[], None]] = [
+            lambda: self._show_tiles(snap),
+            lambda: self.messages_chart.update_data(b.series, b.period.bucket_ms, days),
+            lambda: self.errors_chart.update_data(b.errors, days),
+            lambda: self.latency_chart.update_data(snap.latency, b.period.bucket_ms),
+            lambda: self.templates_chart.update_data(b.templates),
+            lambda: self.funnel_chart.update_data(b.flows),
+            lambda: self.scores_chart.update_data(b.engagement.score_distribution,
+                                                  b.engagement.score_average),
+            lambda: self.health_chart.update_data(snap.health),
+            lambda: self._finish(snap),
+        ]
+        spent = [0.0]
+
+        def run(i: int) -> None:
+            if token != self._stage_token:
+                return  # a newer snapshot took over
+            began = time.perf_counter()
+            for step in steps[i:] if not staged else steps[i:i + 1]:
+                step()
+            spent[0] += (time.perf_counter() - began) * 1000
+            if staged and i + 1 < len(steps):
+                QTimer.singleShot(0, self, lambda: run(i + 1))
+            else:
+                self.apply_ms.append(spent[0])
+                self.refreshes += 1
+                self.refreshed.emit(snap)
+
+        run(0)
+
+    def _finish(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        self._check_alerts(snap)
+        self.status_label.setText(f"Updated {datetime.now():%H:%M:%S} · "
+                                  f"{snap.load_ms:.0f} ms")
+
+    def _show_tiles(self, snap: Snapshot) -> None:
+        b, p = snap.board, snap.previous
+        t, pt = b.totals, p.totals
+        e, pe = b.engagement, p.engagement
+        tiles = self.tiles
+        tiles["sent"].set_figure(f"{t.sent:,}", change(t.sent, pt.sent),
+                                 f"{t.sent:,} sent, {pt.sent:,} in the previous period")
+        for key, now, before, what in (
+            ("delivery_rate", t.delivery_rate, pt.delivery_rate, f"{t.delivered:,} delivered"),
+            ("read_rate", t.read_rate, pt.read_rate, f"{t.read:,} read"),
+            ("failure_rate", t.failure_rate, pt.failure_rate, f"{t.failed:,} failed"),
+            ("response_rate", e.response_rate, pe.response_rate,
+             f"{e.user_responses:,} responses to {e.messages_out:,} messages"),
+        ):
+            tiles[key].set_figure(_pct(now), _diff(now, before),
+                                  f"{what}; previous period {_pct(before)}", points=True)
+        lat, plat = b.latency, p.latency
+        tiles["p95"].set_figure(fmt_ms(lat.delivery_p95_ms),
+                                change(lat.delivery_p95_ms, plat.delivery_p95_ms),
+                                f"sent → delivered, p50 {fmt_ms(lat.delivery_p50_ms)}, "
+                                f"{lat.delivery_count:,} receipts")
+        tiles["active_users"].set_figure(f"{e.active_users:,}",
+                                         change(e.active_users, pe.active_users),
+                                         "contacts who wrote in the period")
+        s, ps = b.satisfaction, p.satisfaction
+        tiles["satisfaction"].set_figure(
+            "–" if s.average is None else f"{s.average:.2f} / 5", change(s.average, ps.average),
+            f"{s.ratings:,} ratings")
+
+    # -- alerts ----------------------------------------------------------------------
+    def alerts(self, snap: Snapshot) -> dict[str, str]:
+        """Threshold alerts for ``snap``, by key (so each is announced once while it lasts)."""
+        out: dict[str, str] = {}
+        t, th = snap.board.totals, self.thresholds
+        if t.failure_rate is not None and t.sent >= MIN_ALERT_SAMPLE \
+                and t.failure_rate > th.error_rate:
+            out["error_rate"] = (f"Failure rate {_pct(t.failure_rate)} is above the "
+                                 f"{_pct(th.error_rate)} threshold")
+        lag = snap.board.health.webhook_lag_avg_ms
+        if lag is not None and lag > th.webhook_lag_s * 1000:
+            out["webhook_lag"] = (f"Webhook lag {fmt_ms(lag)} is above the "
+                                  f"{th.webhook_lag_s:.0f} s threshold")
+        for name, language, status in snap.paused_templates:
+            out[f"template:{name}:{language}"] = (f"Template {name} ({language}) is "
+                                                  f"{status.lower()} by Meta")
+        return out
+
+    def _check_alerts(self, snap: Snapshot) -> None:
+        current = self.alerts(snap)
+        for key in current.keys() - self._alerts:
+            self.hub.warning("Dashboard alert", current[key],
+                             "Thresholds are in Settings, per profile.")
+        self._alerts = set(current)
+        if current:
+            self.banner.set_text(" · ".join(current.values()))
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+    # -- page life -------------------------------------------------------------------
+    def activated(self) -> None:
+        self._active = True
+        self._clock.start()
+        self.request_refresh() if self.snapshot is not None else self.refresh_now()
+
+    def deactivated(self) -> None:
+        self._active = False
+        self._clock.stop()
+        self._throttle.stop()
+
+    def shutdown(self) -> None:
+        self.deactivated()
+
+
+__all__ = ["DashboardPage", "Thresholds"]
