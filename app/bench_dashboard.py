@@ -11,10 +11,10 @@
      into tiles and charts, then the paint) is timed;
    - **log filter change**: app/bench_log.py on the same database.
    A 5 ms heartbeat timer records the longest UI-thread stall across all of it.
-3. ratio = a full rebuild of the view (a new page built, shown and filled with the same
-   snapshot, measured in the same run) / the median live update frame: how much the
-   update-in-place path saves. Targets: the median frame fits a 16 ms (60 Hz) budget, no
-   UI stall over 50 ms, peak RSS under 400 MB.
+3. ratio = the 16 ms frame budget (60 Hz) / the median live update frame, as the issue asks
+   (> 1: an update fits in a frame). Beside it, measured in the same run, a full rebuild of
+   the view with the same snapshot (a new page built, shown and filled): what updating in
+   place saves. Targets: no UI stall over 50 ms, median frame under 16 ms, RSS under 400 MB.
 """
 
 from __future__ import annotations
@@ -234,11 +234,12 @@ def measure(db_path: Path) -> dict[str, Any]:
         live_frames = list(frames)
         live_stall = beat.stop() * 1000
         written = writer.close()
-        rebuild_ms = [_rebuild(page, jobs, hub, db) for _ in range(REBUILD_RUNS)]
         page.shutdown()
         jobs.shutdown(5000)
         QApplication.processEvents()
         log = measure_filter_change(db)
+        # Last: the pages it builds and deletes must not land in the other phases' timings.
+        rebuild_ms = [_rebuild(page, jobs, hub, db) for _ in range(REBUILD_RUNS)]
     finally:
         if writer.proc.poll() is None:
             writer.proc.kill()
@@ -262,6 +263,7 @@ def _rebuild(page: Any, jobs: Any, hub: Any, db: Any) -> float:
     """The baseline: what a live update would cost if it rebuilt the view from scratch."""
     from types import SimpleNamespace
 
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from app.views.dashboard_page import DashboardPage
@@ -277,7 +279,7 @@ def _rebuild(page: Any, jobs: Any, hub: Any, db: Any) -> float:
     fresh.shutdown()
     fresh.close()
     fresh.deleteLater()
-    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return spent
 
 
@@ -324,7 +326,7 @@ def run(messages: int = 1_000_000, workdir: Path | None = None) -> BenchReport:
         ("dashboard refresh, 30d (median)", f"{refresh:.0f} ms (queries {m['query_30d_ms']:.0f} ms "
                                             "in a worker)"),
         ("live update frame (median)", f"{frame:.2f} ms over {len(frames)} updates"),
-        ("full view rebuild (baseline, median)", f"{rebuild:.1f} ms"),
+        ("full view rebuild instead (median)", f"{rebuild:.1f} ms"),
         ("log filter change (median / max)", f"{m['log']['median_ms']:.0f} / "
                                              f"{m['log']['max_ms']:.0f} ms"),
         ("longest UI-thread stall", f"{stall:.1f} ms"),
@@ -333,8 +335,8 @@ def run(messages: int = 1_000_000, workdir: Path | None = None) -> BenchReport:
     return BenchReport(
         name="dashboard",
         figures=figures,
-        ratio=rebuild / frame if frames and frame > 0 else 0.0,
-        baseline="full rebuild of the view, same snapshot",
+        ratio=FRAME_BUDGET_MS / frame if frames and frame > 0 else 0.0,
+        baseline="16 ms frame budget (60 Hz)",
         rows=rows,
         targets={
             f"UI stall < {STALL_TARGET_MS:.0f} ms": stall < STALL_TARGET_MS,

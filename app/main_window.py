@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.requested_profile = profile
         self.sandbox_stack = sandbox_stack
         self.session: ConsoleSession | None = None
+        self._froze_pages = False
         self.pages: dict[str, QWidget] = {}
         self.watchers: list[Any] = []
         self.bridge: Any | None = None  # SchedulerBridge of the open session
@@ -293,6 +294,11 @@ class MainWindow(QMainWindow):
             session.close()
             return
         self.session = session
+        if self._froze_pages:
+            from app import main_thread_gc
+
+            main_thread_gc.thaw()  # the previous session's pages are gone: collect them
+            self._froze_pages = False
         self.open_seconds = time.perf_counter() - self.opened_started
         profile = session.profile
         self.sandbox_banner.setVisible(profile.is_sandbox)
@@ -406,6 +412,11 @@ class MainWindow(QMainWindow):
         if pending and self.session is not None and not self._closed:
             self.ensure_page(pending[0])
             QTimer.singleShot(0, self, self._build_next_page)
+        elif not pending and self.session is not None and not self._froze_pages:
+            from app import main_thread_gc
+
+            main_thread_gc.freeze()  # the pages live as long as the session
+            self._froze_pages = True
 
     def _start_watchers(self, session: ConsoleSession) -> None:
         if session.scheduler is not None:

@@ -65,6 +65,9 @@ def test_broken_profile_shows_why_and_settings_still_work(qtbot: Any, window: Ma
                                                           memory_keyring: Any) -> None:
     ProfileStore().save(Profile(name="prod", phone_number_id="123", waba_id="456",
                                 db_url="sqlite:////nonexistent-dir/x/y.db"))
+    # Once every page is built they are frozen out of the garbage collector's walks
+    # (app/main_thread_gc.py); a switch lets them go and freezes the new ones.
+    qtbot.waitUntil(lambda: window._froze_pages, timeout=15_000)
     window.switch_profile("prod")
     qtbot.waitUntil(lambda: window.startup.retry_button.isVisibleTo(window.startup),
                     timeout=15_000)
@@ -76,6 +79,7 @@ def test_broken_profile_shows_why_and_settings_still_work(qtbot: Any, window: Ma
     window.switch_profile("sandbox")
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
     assert window.session.profile.name == "sandbox"
+    qtbot.waitUntil(lambda: window._froze_pages and len(window.pages) >= 6, timeout=15_000)
 
 
 def test_close_event_stops_everything(qtbot: Any, window: MainWindow) -> None:
