@@ -162,14 +162,14 @@ class SettingsPage(Page):
         self.alert_error_rate.setObjectName("AlertErrorRate")
         self.alert_error_rate.setRange(0.1, 100.0)
         self.alert_error_rate.setDecimals(1)
-        self.alert_error_rate.setSuffix(" % failed")
+        self.alert_error_rate.setSuffix(" % of sent messages failed")
         self.alert_error_rate.setToolTip("The dashboard warns when the period's failure rate "
                                          "goes above this (from 20 sent messages on).")
         self.alert_lag = QDoubleSpinBox()
         self.alert_lag.setObjectName("AlertWebhookLag")
         self.alert_lag.setRange(1.0, 86_400.0)
         self.alert_lag.setDecimals(0)
-        self.alert_lag.setSuffix(" s webhook lag")
+        self.alert_lag.setSuffix(" s average webhook lag")
         self.alert_lag.setToolTip("The dashboard warns when webhooks are recorded this long "
                                   "after Meta sent them, on average.")
         self.token = QLineEdit()
@@ -196,7 +196,8 @@ class SettingsPage(Page):
         form.addRow("Database URL", self.db_url)
         form.addRow("Verify token", self.verify_token)
         form.addRow("Sending pace", self.mps)
-        form.addRow("Alert above", _pair(self.alert_error_rate, self.alert_lag))
+        form.addRow("Alert above", self.alert_error_rate)
+        form.addRow("Alert above", self.alert_lag)
         form.addRow("Access token", _stack(self.token, self.token_state))
         form.addRow("App secret", _stack(self.app_secret, self.secret_state))
         box.addLayout(form)
@@ -495,16 +496,6 @@ class SettingsPage(Page):
 
         self.banner.set_text(one_line(exc))  # type: ignore[arg-type]
         self.banner.show()
-
-
-def _pair(left: QWidget, right: QWidget) -> QWidget:
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(left)
-    row.addWidget(right)
-    row.addStretch(1)
-    return box
 
 
 def _stack(edit: QLineEdit, state: QLabel) -> QWidget:
