@@ -73,6 +73,9 @@ def traffic(services: Any, graph_url: str) -> list[Any]:
         lambda: p.send_template(CUSTOMERS[1], "feedback_survey", "en_US",
                                 _example_params(services, "feedback_survey", "en_US"),
                                 source="sandbox"),
+        # The built-in survey: the simulated user picks a rating, so the dashboard's flow
+        # funnel and satisfaction have data.
+        lambda: services.flows.start("satisfaction_survey", CUSTOMERS[0]),
         # No window open for this number: Meta refuses free-form text (131047).
         lambda: p.send_text("+15550100099", "Hello, are you still interested?",
                             source="sandbox"),

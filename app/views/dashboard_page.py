@@ -90,6 +90,11 @@ class DashboardPage(Page):
         self._last_start = float("-inf")
         self._generation = 0
         self._alerts: set[str] = set()
+        from app.desktop_notify import notify
+
+        # The OS notification too (False where the desktop has no tray); swappable in tests.
+        self.notify_desktop: Callable[[str, str], bool] = notify
+        self.desktop_notified = 0
         self._stage_token = 0
         self._build_period()
         self.banner = Banner("warning", "", closable=True)
@@ -384,6 +389,7 @@ class DashboardPage(Page):
         for key in current.keys() - self._alerts:
             self.hub.warning("Dashboard alert", current[key],
                              "Thresholds are in Settings, per profile.")
+            self.desktop_notified += bool(self.notify_desktop("easyMO alert", current[key]))
         self._alerts = set(current)
         if current:
             self.banner.set_text(" · ".join(current.values()))

@@ -173,3 +173,30 @@ def test_thresholds_saved_in_settings_reach_the_open_dashboard(qtbot: Any, windo
     # Another profile's thresholds are not this dashboard's.
     window._profile_saved(replace(window.session.profile, name="other", alert_error_rate=0.5))
     assert page.thresholds.error_rate == 0.01
+
+
+def test_an_alert_also_goes_to_the_desktop_once(qtbot: Any, gen_db: Database, jobs: Any,
+                                                 hub: Any) -> None:
+    page = DashboardPage(SimpleNamespace(db=gen_db), jobs, hub, live=False,
+                         thresholds=Thresholds(error_rate=0.01, webhook_lag_s=120))
+    qtbot.addWidget(page)
+    sent: list[tuple[str, str]] = []
+    page.notify_desktop = lambda title, text: sent.append((title, text)) or True
+    page.set_period(PeriodChoice("30d"))
+    qtbot.waitUntil(lambda: page.snapshot is not None, timeout=10_000)
+    assert any("Failure rate" in text for _t, text in sent) and page.desktop_notified == len(sent)
+    before = len(sent)
+    page.refresh_now()
+    qtbot.waitUntil(lambda: page.refreshes >= 2, timeout=10_000)
+    assert len(sent) == before  # still the same alerts: not announced again
+
+
+def test_desktop_notification_uses_the_tray_or_says_there_is_none(qapp: Any) -> None:
+    from app import desktop_notify
+
+    shown: list[tuple[Any, ...]] = []
+    tray = SimpleNamespace(showMessage=lambda *a: shown.append(a))
+    assert desktop_notify.notify("easyMO alert", "Template x (en) is paused", tray=tray)
+    assert shown[0][:2] == ("easyMO alert", "Template x (en) is paused")
+    # The offscreen platform has no system tray: nothing to show, and no error.
+    assert desktop_notify.notify("t", "x") is desktop_notify.available()
