@@ -27,7 +27,7 @@ STACK_LABELS = {"read": "Read", "delivered": "Delivered, not read", "pending": "
 STACK_STATUS = {"read": "read", "delivered": "delivered", "pending": "sent", "failed": "failed"}
 
 
-LOG_TICKS = ((0.1, "0.1 s"), (1, "1 s"), (10, "10 s"), (60, "1 min"), (600, "10 min"),
+LOG_TICKS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1, "1 s"), (10, "10 s"), (60, "1 min"), (600, "10 min"),
              (3600, "1 h"), (36000, "10 h"))
 
 
@@ -162,9 +162,13 @@ class LatencyChart(ChartCard):
     def update_data(self, points: list[Any], step_ms: int) -> None:
         self.points, self.step_ms = points, step_ms
         centers = np.array([p.start_ms for p in points], dtype=float) / 1000 + step_ms / 2000
+        lows, highs = [], []
         for key, line in self.lines.items():
             values = _nan([getattr(p, key) for p in points], 1000)
             finite = np.isfinite(values)
+            if finite.any():
+                lows.append(float(values[finite].min()))
+                highs.append(float(values[finite].max()))
             if finite.any():
                 self.set_curve(line, centers, values)
             else:  # nothing to draw (and nothing to scale: all-NaN bounds would warn)
@@ -180,8 +184,20 @@ class LatencyChart(ChartCard):
                 line.setSymbolSize(5)
                 line.setSymbolBrush(color)
                 line.setSymbolPen(None)
+        self._decades(lows, highs)
         self.set_note("" if any(p.delivery_p50_ms is not None for p in points)
                       else "No delivery receipts in this period yet.")
+
+    def _decades(self, lows: list[float], highs: list[float]) -> None:
+        """The y range in whole decades (0.1 s, 1 s, 10 s ...), so it moves only when a line
+        crosses one: an auto-ranged log axis changed with every new receipt and redrew its
+        labels each time, about half of a live update's paint."""
+        positive = [v for v in lows if v > 0]
+        lo = math.floor(math.log10(min(positive))) if positive else 0
+        hi = math.ceil(math.log10(max(highs))) if highs and max(highs) > 0 else 1
+        lo = max(lo, -2)
+        hi = max(hi, lo + 1)
+        self.set_range("y", lo, hi, padding=0.02)
 
     def hover_text(self, x: float, y: float) -> str | None:
         i = bucket_at([p.start_ms for p in self.points], self.step_ms, x)
