@@ -63,10 +63,13 @@ def test_secrets_set_from_stdin(capsys: pytest.CaptureFixture[str], memory_keyri
     run(capsys, "profile", "add", "prod", "--phone-number-id", "123", "--waba-id", "456", "--db-url", f"sqlite:///{tmp_path / 'p.db'}")
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("EAAsecretvaluefromstdin123\n"))
+    from tests.fake_secrets import fake_token
+
+    token = fake_token("secretvaluefromstdin")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(token + "\n"))
     code, out, _ = run(capsys, "--profile", "prod", "secrets", "set", "token", "--stdin")
     assert code == 0 and "EAAsecret" not in out
-    assert memory_keyring.store[("easymo-console", "prod:token")] == "EAAsecretvaluefromstdin123"
+    assert memory_keyring.store[("easymo-console", "prod:token")] == token
     code, out, _ = run(capsys, "--profile", "prod", "profile", "show", "--json")
     assert json.loads(out)["access_token"] == "set"
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 
-TOKEN = "EAAGtest-secret-token-0123456789abcdef"
+from tests.fake_secrets import fake_token
+
+TOKEN = fake_token("Gtest-secret-token")
 PHONE_ID = "100000000000001"
 WABA_ID = "200000000000001"
 BASE = "https://graph.test"

@@ -12,6 +12,7 @@ from app.session import check_connection
 from app.views.settings_page import NEW, SettingsPage
 from easymo_core.config import ProfileStore, sandbox_profile
 from easymo_core.secrets import get_secret
+from tests.fake_secrets import fake_token
 
 
 @pytest.fixture
@@ -50,22 +51,23 @@ def test_create_profile_stores_secrets_in_the_keyring_only(
     qtbot: Any, page: SettingsPage, tmp_path: Any,
 ) -> None:
     fill_new(page, "staging", "https://graph.facebook.com")
-    page.token.setText("EAAsecret-token-value-123456")
+    token = fake_token("secret-token-value")
+    page.token.setText(token)
     page.app_secret.setText("app-secret-value-987654")
     page.save()
     qtbot.waitUntil(lambda: page.current is not None and page.current.name == "staging",
                     timeout=5_000)
     profile = ProfileStore().get("staging")
     assert profile.phone_number_id == "100000000000001"
-    assert get_secret(profile, "token") == "EAAsecret-token-value-123456"
+    assert get_secret(profile, "token") == token
     # The fields are cleared and never show the stored value again.
     qtbot.waitUntil(lambda: "stored in the OS keyring" in page.token_state.text(), timeout=5_000)
     assert page.token.text() == "" and page.app_secret.text() == ""
     assert page.token.echoMode() == QLineEdit.EchoMode.Password
     files = " ".join(p.read_text() for p in tmp_path.rglob("*.toml"))
-    assert "EAAsecret" not in files and "app-secret-value" not in files
+    assert token not in files and "app-secret-value" not in files
     for widget in page.findChildren(QLineEdit):
-        assert "EAAsecret" not in widget.text()
+        assert token not in widget.text()
 
 
 def test_invalid_settings_are_explained(page: SettingsPage) -> None:

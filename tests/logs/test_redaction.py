@@ -4,19 +4,21 @@ import logging
 from pathlib import Path
 
 from easymo_core.logs import mask_phones, redact, register_secret, setup_logging
+from tests.fake_secrets import fake_token
 
 
 def test_token_never_reaches_the_log_file(tmp_path: Path) -> None:
     log_file = tmp_path / "easymo.log"
     setup_logging(log_file=log_file)
-    token = "EAAGm0PX4ZCpsBAKZAtesttoken0123456789"
+    token = fake_token("GtestRegisteredToken")
+    fresh = fake_token("XYZunregistered")  # caught by its shape alone
     secret = "s3cr3t-app-secret-value"
     register_secret(token)
     register_secret(secret)
     log = logging.getLogger("easymo.test")
     log.info("calling Graph with %s", token)
     log.info("headers={'Authorization': 'Bearer %s'}", token)
-    log.info("secret is %s and a fresh one EAAXYZabcdefghijklmnopqrstuvw", secret)
+    log.info("secret is %s and a fresh one %s", secret, fresh)
     try:
         raise RuntimeError(f"request failed for token {token}")
     except RuntimeError:
@@ -27,7 +29,7 @@ def test_token_never_reaches_the_log_file(tmp_path: Path) -> None:
     content = log_file.read_text()
     assert token not in content
     assert secret not in content
-    assert "EAAXYZabcdefghijklmnopqrstuvw" not in content
+    assert fresh not in content
     assert "[REDACTED]" in content
     assert "15551234567" not in content and "…4567" in content and "…0123" in content
     setup_logging()  # detach the file handler

@@ -10,16 +10,18 @@ from easymo_core.errors import SecretsError
 from easymo_core.secrets import get_secret, has_secret, set_secret
 from easymo_core.secrets.store import SERVICE
 from tests.conftest import MemoryKeyring
+from tests.fake_secrets import fake_token
 
 PROD = Profile(name="prod", phone_number_id="1", waba_id="2", db_url="sqlite:///x.db")
 
 
 def test_round_trip_through_keyring(memory_keyring: MemoryKeyring) -> None:
-    set_secret("prod", "token", "  EAAtesttokenvalue123  \n")
+    token = fake_token("testtokenvalue")
+    set_secret("prod", "token", f"  {token}  \n")
     set_secret("prod", "app-secret", "appsecretvalue")
-    assert get_secret(PROD, "token") == "EAAtesttokenvalue123"
+    assert get_secret(PROD, "token") == token
     assert get_secret(PROD, "app-secret") == "appsecretvalue"
-    assert memory_keyring.store[(SERVICE, "prod:token")] == "EAAtesttokenvalue123"
+    assert memory_keyring.store[(SERVICE, "prod:token")] == token
 
 
 def test_missing_secret_names_the_command(memory_keyring: MemoryKeyring) -> None:
