@@ -1,16 +1,12 @@
 """What the dashboard shows for one period, read in a worker (no Qt here).
 
 The figures themselves come from ``easymo_core.analytics`` (``Analytics.dashboard``), the same
-call ``easymo stats --json`` makes, so the page and the CLI always agree. Three things the
-analytics do not give yet are read here, each bounded so it stays cheap on a big database:
+call ``easymo stats --json`` makes, so the page and the CLI always agree, and the latency
+percentiles per bucket from ``easymo_core.analytics.delivery.latency_series``. Two things
+only the page shows are read here, each bounded so it stays cheap on a big database:
 
-- latency percentiles *per time bucket* (the analytics give them for the whole period), from
-  the hourly rollups' latency histograms grouped by bucket;
 - events per minute and webhook lag over the last hour, from the newest webhook events by id;
 - templates Meta paused or disabled, for the threshold alerts.
-
-They belong in ``easymo_core.analytics`` once its rollup work settles; the shapes here are
-what the charts need.
 """
 
 from __future__ import annotations
@@ -24,9 +20,8 @@ from typing import Any
 from sqlalchemy import text
 
 from easymo_core.analytics.dashboard import Analytics
-from easymo_core.analytics.delivery import DL, RD
-from easymo_core.analytics.figures import Dashboard
-from easymo_core.analytics.histogram import percentile
+from easymo_core.analytics.delivery import latency_series
+from easymo_core.analytics.figures import Dashboard, Headline, LatencyPoint
 from easymo_core.analytics.period import Period, resolve_period
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import to_ms, utcnow
@@ -35,11 +30,6 @@ HEALTH_WINDOW_MS = 60 * 60_000
 HEALTH_EVENTS = 5000  # newest webhook events read for the health chart
 MINUTE_MS = 60_000
 
-LATENCY_SERIES_SQL = text(
-    "SELECT (hour_start / :step) * :step AS bucket_start, "
-    + ", ".join(f"SUM({c}) AS {c}" for c in (*DL, *RD))
-    + " FROM delivery_rollups WHERE hour_start >= :start AND hour_start < :end GROUP BY 1"
-)
 RECENT_EVENTS_SQL = text(
     f"SELECT received_at, processed_at FROM webhook_events ORDER BY id DESC LIMIT {HEALTH_EVENTS}"
 )
@@ -69,15 +59,6 @@ class PeriodChoice:
 
 
 @dataclass
-class LatencyPoint:
-    start_ms: int
-    delivery_p50_ms: float | None
-    delivery_p95_ms: float | None
-    read_p50_ms: float | None
-    read_p95_ms: float | None
-
-
-@dataclass
 class HealthPoint:
     start_ms: int  # minute
     events: int
@@ -90,7 +71,7 @@ class Snapshot:
 
     choice: PeriodChoice
     board: Dashboard
-    previous: Dashboard  # the period of the same length just before, for the tiles' change
+    previous: Headline  # the period of the same length just before, for the tiles' change
     latency: list[LatencyPoint]
     health: list[HealthPoint]
     paused_templates: list[tuple[str, str, str]] = field(default_factory=list)
@@ -109,31 +90,13 @@ def load(db: Database, choice: PeriodChoice, now: datetime | None = None) -> Sna
     period = choice.resolve(now)
     analytics = Analytics(db)
     board = analytics.dashboard(period, now=now)
-    previous = analytics.dashboard(previous_period(period), now=now, with_meta=False)
+    previous = analytics.headline(previous_period(period))
     with db.engine.connect() as conn:
         latency = latency_series(conn, period)
         health = health_series(conn, to_ms(now))
         paused = [(str(r.name), str(r.language), str(r.status)) for r in conn.execute(PAUSED_SQL)]
     return Snapshot(choice, board, previous, latency, health, paused,
                     load_ms=(time.perf_counter() - began) * 1000)
-
-
-def latency_series(conn: Any, period: Period) -> list[LatencyPoint]:
-    params = {"start": period.start_ms, "end": period.end_ms, "step": period.bucket_ms}
-    found: dict[int, LatencyPoint] = {}
-    for r in conn.execute(LATENCY_SERIES_SQL, params):
-        m = r._mapping
-        dl = [int(m[c] or 0) for c in DL]
-        rd = [int(m[c] or 0) for c in RD]
-        start = int(r.bucket_start)
-        found[start] = LatencyPoint(start, percentile(dl, 0.5), percentile(dl, 0.95),
-                                    percentile(rd, 0.5), percentile(rd, 0.95))
-    out = []
-    t = period.start_ms - period.start_ms % period.bucket_ms
-    while t < period.end_ms:  # every bucket, so an empty hour shows as a gap in the lines
-        out.append(found.get(t) or LatencyPoint(t, None, None, None, None))
-        t += period.bucket_ms
-    return out
 
 
 def health_series(conn: Any, now_ms: int) -> list[HealthPoint]:

@@ -35,10 +35,11 @@ from app.hub import Hub
 from app.views.page import Page
 from app.widgets.banner import Banner
 from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, TemplatesChart
-from app.widgets.chart_card import ChartCard
+from app.widgets.chart_card import ChartCard, fmt_pct
 from app.widgets.kpi_tile import KpiTile
 from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
 from app.workers import Jobs
+from easymo_core.config import Profile
 
 PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom"))
 # key, label, higher is better
@@ -55,13 +56,8 @@ class Thresholds:
     webhook_lag_s: float = 120.0
 
     @classmethod
-    def of(cls, profile: Any) -> Thresholds:
-        return cls(float(getattr(profile, "alert_error_rate", cls.error_rate)),
-                   float(getattr(profile, "alert_webhook_lag_s", cls.webhook_lag_s)))
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    def of(cls, profile: Profile) -> Thresholds:
+        return cls(profile.alert_error_rate, profile.alert_webhook_lag_s)
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -351,8 +347,8 @@ class DashboardPage(Page):
             ("response_rate", e.response_rate, pe.response_rate,
              f"{e.user_responses:,} responses to {e.messages_out:,} messages"),
         ):
-            tiles[key].set_figure(_pct(now), _diff(now, before),
-                                  f"{what}; previous period {_pct(before)}", points=True)
+            tiles[key].set_figure(fmt_pct(now), _diff(now, before),
+                                  f"{what}; previous period {fmt_pct(before)}", points=True)
         lat, plat = b.latency, p.latency
         tiles["p95"].set_figure(fmt_ms(lat.delivery_p95_ms),
                                 change(lat.delivery_p95_ms, plat.delivery_p95_ms),
@@ -373,8 +369,8 @@ class DashboardPage(Page):
         t, th = snap.board.totals, self.thresholds
         if t.failure_rate is not None and t.sent >= MIN_ALERT_SAMPLE \
                 and t.failure_rate > th.error_rate:
-            out["error_rate"] = (f"Failure rate {_pct(t.failure_rate)} is above the "
-                                 f"{_pct(th.error_rate)} threshold")
+            out["error_rate"] = (f"Failure rate {fmt_pct(t.failure_rate)} is above the "
+                                 f"{fmt_pct(th.error_rate)} threshold")
         lag = snap.board.health.webhook_lag_avg_ms
         if lag is not None and lag > th.webhook_lag_s * 1000:
             out["webhook_lag"] = (f"Webhook lag {fmt_ms(lag)} is above the "

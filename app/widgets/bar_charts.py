@@ -9,16 +9,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox
 
-from app.widgets.chart_card import COLORS, ChartCard, brush, index_at, y_floor
+from app.widgets.chart_card import COLORS, ChartCard, brush, fmt_pct, index_at, y_floor
 
 
 def _ticks(chart: ChartCard, labels: list[str], limit: int = 14, axis: str = "bottom") -> None:
     shown = [(i, (s if len(s) <= limit else s[: limit - 1] + "…")) for i, s in enumerate(labels)]
     chart.set_ticks(axis, shown)
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
 
 
 def _x_range(chart: ChartCard, n: int) -> None:
@@ -53,7 +49,7 @@ class ErrorsChart(ChartCard):
         r = self.rows[i]
         head = f"Error {r.code}" if r.code is not None else "No error code"
         explanation = "\n".join(textwrap.wrap(r.explanation, 60))
-        return (f"{head} ({r.family}) · {r.failures:,} failed, {_pct(r.share)} of failures\n"
+        return (f"{head} ({r.family}) · {r.failures:,} failed, {fmt_pct(r.share)} of failures\n"
                 f"{explanation}\nClick to open these messages in the log.")
 
     def click_at(self, x: float, y: float) -> dict[str, Any] | None:
@@ -194,7 +190,7 @@ class FunnelChart(ChartCard):
             self.set_note("No flow started in this period.")
         else:
             self.set_note(f"{flow.flow}: {flow.started:,} started, {flow.completed:,} completed "
-                          f"({_pct(flow.completion_rate)}), {flow.active:,} active")
+                          f"({fmt_pct(flow.completion_rate)}), {flow.active:,} active")
 
     def hover_text(self, x: float, y: float) -> str | None:
         i = index_at(len(self.steps), x)
@@ -202,7 +198,7 @@ class FunnelChart(ChartCard):
             return None
         s = self.steps[i]
         return (f"step {s.step}\nentered {s.entered:,} · moved on {s.advanced:,} · "
-                f"abandoned {s.abandoned:,} (drop-off {_pct(s.drop_off)})")
+                f"abandoned {s.abandoned:,} (drop-off {fmt_pct(s.drop_off)})")
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         return (["flow", "step", "entered", "advanced", "abandoned", "drop_off"],

@@ -239,6 +239,11 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def fmt_pct(value: float | None) -> str:
+    """A rate (0.123) as the dashboard shows it: 12.3%, or – when there is none."""
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
 def nice_ceiling(value: float) -> float:
     """The next 1, 2, 2.5 or 5 × 10^k at or above ``value``: a y axis that does not move
     with every new message."""

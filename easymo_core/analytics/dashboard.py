@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from easymo_core.analytics import delivery, engagement, funnel, health, meta
-from easymo_core.analytics.figures import Dashboard
+from easymo_core.analytics.figures import Dashboard, Headline
 from easymo_core.analytics.period import Period, resolve_period
 from easymo_core.analytics.settings import session_gap_ms
 from easymo_core.storage.engine import Database
@@ -58,6 +58,14 @@ class Analytics:
             board = self._dashboard(conn, period, to_ms(now or utcnow()), with_meta)
         board.query_ms = (time.perf_counter() - began) * 1000
         return board
+
+    def headline(self, period: Period) -> Headline:
+        """Totals, latency, engagement and satisfaction only: what the dashboard's tiles
+        compare with the previous period, without its series, tables and funnels."""
+        with self.db.engine.connect() as conn:
+            totals, latency = delivery.totals_and_latency(delivery.per_template(conn, period))
+            eng, sat = engagement.engagement_and_satisfaction(conn, period)
+        return Headline(totals, latency, eng, sat)
 
     def _dashboard(self, conn: Connection, period: Period, now_ms: int, with_meta: bool) -> Dashboard:
         rows = delivery.per_template(conn, period)

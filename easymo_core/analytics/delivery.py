@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Connection
 
-from easymo_core.analytics.figures import ErrorRow, Latency, SeriesPoint, TemplateRow, Totals, rate
+from easymo_core.analytics.figures import (
+    ErrorRow,
+    Latency,
+    LatencyPoint,
+    SeriesPoint,
+    TemplateRow,
+    Totals,
+    rate,
+)
 from easymo_core.analytics.histogram import percentile
 from easymo_core.analytics.period import DAY_MS, Period, day_split
 from easymo_core.cloudapi.error_codes import code_info, explain
@@ -39,16 +47,23 @@ PER_TEMPLATE_SQL = text(
     f"FROM {_days_and_edges(_KEYED, 'delivery_rollups_daily', 'delivery_rollups')} "
     "GROUP BY template_name, template_language"
 )
-_SERIES_COLS = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS[:5])
-# Hourly points read the hourly table; daily points whole days plus the edges.
-SERIES_SQL = text(
-    f"SELECT (hour_start / :step) * :step AS bucket_start, {_SERIES_COLS} "
-    f"FROM delivery_rollups WHERE {RANGE} GROUP BY 1"
-)
-DAILY_SERIES_SQL = text(
-    f"SELECT (t / :step) * :step AS bucket_start, {_SERIES_COLS} "
-    f"FROM {_days_and_edges(', '.join(COUNTS[:5]), 'delivery_rollups_daily', 'delivery_rollups')} GROUP BY 1"
-)
+def _series_sql(columns: tuple[str, ...]) -> tuple[TextClause, TextClause]:
+    """``columns`` summed per bucket: (hourly buckets from the hourly table, daily buckets
+    from whole days plus the edge hours)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in columns)
+    hourly = text(
+        f"SELECT (hour_start / :step) * :step AS bucket_start, {sums} "
+        f"FROM delivery_rollups WHERE {RANGE} GROUP BY 1"
+    )
+    daily = text(
+        f"SELECT (t / :step) * :step AS bucket_start, {sums} "
+        f"FROM {_days_and_edges(', '.join(columns), 'delivery_rollups_daily', 'delivery_rollups')} GROUP BY 1"
+    )
+    return hourly, daily
+
+
+SERIES_SQL, DAILY_SERIES_SQL = _series_sql(COUNTS[:5])
+LATENCY_SERIES_SQL, DAILY_LATENCY_SERIES_SQL = _series_sql((*DL, *RD))
 ERRORS_SQL = text(
     "SELECT error_code, SUM(failures) AS failures FROM ("
     f"SELECT error_code, failures FROM error_rollups_daily WHERE {DAYS} "
@@ -160,3 +175,23 @@ def series(conn: Connection, period: Period) -> dict[int, SeriesPoint]:
         p.sent, p.delivered, p.read = int(r.sent or 0), int(r.delivered or 0), int(r.read or 0)
         p.failed, p.replied = int(r.failed or 0), int(r.replied or 0)
     return points
+
+
+def latency_series(conn: Connection, period: Period) -> list[LatencyPoint]:
+    """p50/p95 per bucket from the rollups' latency histograms; every bucket of the period,
+    so an empty one is a gap in the chart's lines."""
+    sql = DAILY_LATENCY_SERIES_SQL if period.bucket_ms == DAY_MS else LATENCY_SERIES_SQL
+    found: dict[int, LatencyPoint] = {}
+    for r in conn.execute(sql, {**bounds(period), "step": period.bucket_ms}):
+        m = r._mapping
+        dl = [int(m[c] or 0) for c in DL]
+        rd = [int(m[c] or 0) for c in RD]
+        start = int(r.bucket_start)
+        found[start] = LatencyPoint(start, percentile(dl, 0.5), percentile(dl, 0.95),
+                                    percentile(rd, 0.5), percentile(rd, 0.95))
+    out = []
+    t = period.start_ms - period.start_ms % period.bucket_ms
+    while t < period.end_ms:
+        out.append(found.get(t) or LatencyPoint(t))
+        t += period.bucket_ms
+    return out

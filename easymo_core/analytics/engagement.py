@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from easymo_core.analytics.figures import Engagement, Satisfaction, SeriesPoint, rate
 from easymo_core.analytics.period import Period
+from easymo_core.storage.analytics_triggers import decile_sql
 
 RANGE = "hour_start >= :start AND hour_start < :end"
 _SAT = [f"sat_{i}" for i in range(1, 6)]
@@ -36,13 +37,12 @@ ACTIVE_RANGE_SQL = text(
     "SELECT COUNT(DISTINCT contact_wa_id) FROM conversation_sessions "
     "WHERE started_at >= :start AND started_at < :end AND messages_in > 0"
 )
-_DECILE = " ".join(f"WHEN engagement_score < {10 * (i + 1)} THEN {i}" for i in range(9))
 # Contacts whose latest message either way is since the start, by score decile: a scan of
 # contacts, kept as the plain queries' baseline (the dashboard reads score_rollups).
 SCORES_SQL = text(
-    f"SELECT CASE {_DECILE} ELSE 9 END AS decile, COUNT(*) AS n, SUM(engagement_score) AS total "
+    f"SELECT {decile_sql('engagement_score')} AS decile, COUNT(*) AS n, SUM(engagement_score) AS total "
     "FROM contacts WHERE last_inbound_at >= :start OR last_outbound_at >= :start "
-    "GROUP BY CASE " + _DECILE + " ELSE 9 END"
+    f"GROUP BY {decile_sql('engagement_score')}"
 )
 # The same from the histogram the contacts triggers keep (migration 0003): score_rollups
 # files each contact under the hour of its latest message, so "since the start" is a range.

@@ -155,6 +155,17 @@ class SeriesPoint(_Dict):
 
 
 @dataclass
+class LatencyPoint(_Dict):
+    """Delivery and read latency percentiles (ms) of the messages sent in one bucket."""
+
+    start_ms: int
+    delivery_p50_ms: float | None = None
+    delivery_p95_ms: float | None = None
+    read_p50_ms: float | None = None
+    read_p95_ms: float | None = None
+
+
+@dataclass
 class MetaRow(_Dict):
     kind: str  # "messages" | "template"
     key: str
@@ -172,6 +183,16 @@ class MetaSection(_Dict):
     conversations: int = 0
     cost: float = 0.0
     note: str = ""
+
+
+@dataclass
+class Headline(_Dict):
+    """The dashboard's headline figures alone (its tiles), for comparing with another period."""
+
+    totals: Totals
+    latency: Latency
+    engagement: Engagement
+    satisfaction: Satisfaction
 
 
 @dataclass

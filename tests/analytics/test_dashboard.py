@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from easymo_core.analytics import delivery
 from easymo_core.analytics.dashboard import Analytics
+from easymo_core.analytics.figures import LatencyPoint
 from easymo_core.analytics.histogram import percentile
-from easymo_core.analytics.period import PeriodError, resolve_period
+from easymo_core.analytics.period import DAY_MS, PeriodError, resolve_period
 from easymo_core.analytics.plain import plain_dashboard
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import from_ms
@@ -73,3 +75,36 @@ def test_bad_periods_are_refused() -> None:
     now = from_ms(T0)
     with pytest.raises(PeriodError, match="ends before"):
         resolve_period(start=now, end=now - timedelta(hours=1))
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_daily_latency_series_reads_days_and_edges_as_the_hours_sum(db: Database, seed: int) -> None:
+    h = seeded(db, seed)
+    # Not aligned to days, and over 48 h: day buckets, with edge hours on both sides.
+    period = resolve_period(start=from_ms(T0) - timedelta(hours=30, minutes=20),
+                            end=from_ms(h.t) + timedelta(hours=50, minutes=10))
+    assert period.bucket_ms == DAY_MS
+    with db.engine.connect() as conn:
+        got = delivery.latency_series(conn, period)
+        # The same percentiles from the hourly table alone, summed per day here.
+        want: dict[int, LatencyPoint] = {}
+        for r in conn.execute(delivery.LATENCY_SERIES_SQL,
+                              {"start": period.start_ms, "end": period.end_ms, "step": DAY_MS}):
+            dl = [int(r._mapping[c] or 0) for c in delivery.DL]
+            rd = [int(r._mapping[c] or 0) for c in delivery.RD]
+            want[int(r.bucket_start)] = LatencyPoint(
+                int(r.bucket_start), percentile(dl, 0.5), percentile(dl, 0.95),
+                percentile(rd, 0.5), percentile(rd, 0.95))
+    assert any(p.delivery_p50_ms is not None for p in got)
+    assert {p.start_ms: p for p in got if p.start_ms in want} == want
+    assert all(p.delivery_p50_ms is None for p in got if p.start_ms not in want)
+
+
+def test_headline_is_the_dashboards_tile_figures(db: Database) -> None:
+    h = seeded(db, 4)
+    period = resolve_period(start=from_ms(T0) - timedelta(hours=1), end=from_ms(h.t) + timedelta(hours=1))
+    board = Analytics(db).dashboard(period)
+    head = Analytics(db).headline(period)
+    assert board.totals.sent > 0
+    assert (head.totals, head.latency, head.engagement, head.satisfaction) == \
+        (board.totals, board.latency, board.engagement, board.satisfaction)
