@@ -197,7 +197,9 @@ class LatencyChart(ChartCard):
         hi = math.ceil(math.log10(max(highs))) if highs and max(highs) > 0 else 1
         lo = max(lo, -2)
         hi = max(hi, lo + 1)
-        self.set_range("y", lo, hi, padding=0.02)
+        # A fifth of a decade around, so the end decades' labels fit inside the axis
+        # (pyqtgraph leaves out a label that would overflow it).
+        self.set_range("y", lo - 0.2, hi + 0.2)
 
     def hover_text(self, x: float, y: float) -> str | None:
         i = bucket_at([p.start_ms for p in self.points], self.step_ms, x)
