@@ -38,25 +38,36 @@ templates_t = table_of(Template)
 
 # One UPDATE applies one status event to its message. Right-hand sides read the row's old
 # values in both SQLite and PostgreSQL, so each expression is self-contained.
+def _earliest(status_in: str, column: str) -> str:
+    """The column's new value: the event's time if it is an earlier report of that status."""
+    return (
+        f"CASE WHEN :status IN ({status_in}) AND ({column} IS NULL OR {column} > :ts) "
+        f"THEN :ts ELSE {column} END"
+    )
+
+
+_SENT, _DELIVERED, _READ = (
+    _earliest("'sent'", "sent_at"),
+    _earliest("'delivered', 'read'", "delivered_at"),
+    _earliest("'read'", "read_at"),
+)
+_FAILED_LATEST = ":status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)"
+# The latency columns are set here from the new timestamps, so the analytics triggers that
+# keep them for every other writer find nothing stale and do not fire: on SQLite that saves
+# a second write of the whole row for each delivered and read report.
 _APPLY_SQL = text(
     f"""
 UPDATE messages SET
   status = CASE WHEN {rank_sql(":status")} > {rank_sql("status")} THEN :status ELSE status END,
-  sent_at = CASE WHEN :status = 'sent' AND (sent_at IS NULL OR sent_at > :ts)
-                 THEN :ts ELSE sent_at END,
-  delivered_at = CASE WHEN :status IN ('delivered', 'read')
-                       AND (delivered_at IS NULL OR delivered_at > :ts)
-                      THEN :ts ELSE delivered_at END,
-  read_at = CASE WHEN :status = 'read' AND (read_at IS NULL OR read_at > :ts)
-                 THEN :ts ELSE read_at END,
-  failed_at = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at > :ts)
-                   THEN :ts ELSE failed_at END,
-  error_code = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
-                    THEN :error_code ELSE error_code END,
-  error_title = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
-                     THEN :error_title ELSE error_title END,
-  error_detail = CASE WHEN :status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
-                      THEN :error_detail ELSE error_detail END,
+  sent_at = {_SENT},
+  delivered_at = {_DELIVERED},
+  read_at = {_READ},
+  failed_at = {_earliest("'failed'", "failed_at")},
+  error_code = CASE WHEN {_FAILED_LATEST} THEN :error_code ELSE error_code END,
+  error_title = CASE WHEN {_FAILED_LATEST} THEN :error_title ELSE error_title END,
+  error_detail = CASE WHEN {_FAILED_LATEST} THEN :error_detail ELSE error_detail END,
+  delivery_latency_ms = ({_DELIVERED}) - ({_SENT}),
+  read_latency_ms = ({_READ}) - ({_DELIVERED}),
   conversation_id = COALESCE(conversation_id, :conversation_id),
   pricing_category = COALESCE(pricing_category, :pricing_category),
   updated_at = :now
