@@ -101,7 +101,7 @@ def write_live(path: str) -> None:
     """Child process: live traffic from elsewhere (a webhook receiver, another console).
     Each line on stdin commits one batch of new messages through the analytics triggers;
     each batch is acknowledged on stdout."""
-    from easymo_core.bench.log_data import _row
+    from easymo_core.bench.log_data import SANDBOX_NUMBER, _row
     from easymo_core.storage.engine import Database
     from easymo_core.storage.models import Message, table_of
     from easymo_core.storage.types import to_ms, utcnow
@@ -113,7 +113,7 @@ def write_live(path: str) -> None:
         now = to_ms(utcnow())
         rows = []
         for j in range(LIVE_BATCH):
-            row = _row(rng, now, j, 5_000)
+            row = _row(rng, now, j, 5_000, SANDBOX_NUMBER)
             row["wamid"] = f"wamid.live{batch}.{j}"
             rows.append(row)
         with db.engine.begin() as conn:

@@ -23,6 +23,7 @@ from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.delivery import latency_series
 from easymo_core.analytics.figures import Dashboard, Headline, LatencyPoint
 from easymo_core.analytics.period import Period, resolve_period
+from easymo_core.messaging.log_queries import phone_numbers
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import to_ms, utcnow
 
@@ -76,6 +77,7 @@ class Snapshot:
     health: list[HealthPoint]
     paused_templates: list[tuple[str, str, str]] = field(default_factory=list)
     load_ms: float = 0.0
+    numbers: list[str] = field(default_factory=list)  # phone-number ids that sent messages
 
 
 def previous_period(period: Period) -> Period:
@@ -83,20 +85,24 @@ def previous_period(period: Period) -> Period:
     return Period("previous", period.start_ms - span, period.start_ms, period.bucket_ms)
 
 
-def load(db: Database, choice: PeriodChoice, now: datetime | None = None) -> Snapshot:
-    """Runs in a worker: every figure of the page for ``choice``."""
+def load(
+    db: Database, choice: PeriodChoice, now: datetime | None = None, phone_number_id: str | None = None
+) -> Snapshot:
+    """Runs in a worker: every figure of the page for ``choice``; the message figures of
+    ``phone_number_id`` only if given (``board.phone_number_id`` says which)."""
     began = time.perf_counter()
     now = now or utcnow()
     period = choice.resolve(now)
     analytics = Analytics(db)
-    board = analytics.dashboard(period, now=now)
-    previous = analytics.headline(previous_period(period))
+    board = analytics.dashboard(period, now=now, phone_number_id=phone_number_id)
+    previous = analytics.headline(previous_period(period), phone_number_id=phone_number_id)
     with db.engine.connect() as conn:
-        latency = latency_series(conn, period)
+        latency = latency_series(conn, period, phone_number_id)
         health = health_series(conn, to_ms(now))
         paused = [(str(r.name), str(r.language), str(r.status)) for r in conn.execute(PAUSED_SQL)]
+        numbers = phone_numbers(conn)
     return Snapshot(choice, board, previous, latency, health, paused,
-                    load_ms=(time.perf_counter() - began) * 1000)
+                    load_ms=(time.perf_counter() - began) * 1000, numbers=numbers)
 
 
 def health_series(conn: Any, now_ms: int) -> list[HealthPoint]:

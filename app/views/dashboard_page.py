@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QDateTimeEdit,
     QGridLayout,
     QHBoxLayout,
@@ -48,6 +49,9 @@ TILES = (("sent", "Sent", True), ("delivery_rate", "Delivery rate", True),
          ("p95", "p95 delivery", False), ("active_users", "Active users", True),
          ("response_rate", "Response rate", True), ("satisfaction", "Satisfaction", True))
 MIN_ALERT_SAMPLE = 20  # sent messages before a failure rate is worth an alert
+# Figures kept per contact, not per sending number: a number filter leaves them whole.
+ALL_NUMBERS_TILES = ("active_users", "response_rate", "satisfaction")
+ALL_NUMBERS_CHARTS = ("funnel", "scores")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class DashboardPage(Page):
         self.services, self.jobs, self.hub = services, jobs, hub
         self.thresholds = thresholds or Thresholds()
         self.choice = PeriodChoice("24h")
+        self.number: str | None = None  # the sending phone-number id shown; None: all
         self.snapshot: Snapshot | None = None
         self.min_interval_ms = 2000
         self.apply_ms: collections.deque[float] = collections.deque(maxlen=200)
@@ -117,6 +122,15 @@ class DashboardPage(Page):
         self.status_label.setFixedWidth(230)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.header_actions.addWidget(self.status_label)
+        # Several profiles may share one database; hidden while only one number sent.
+        self.number_combo = QComboBox()
+        self.number_combo.addItem("All numbers", None)
+        self.number_combo.setToolTip("Message figures of one business phone number (its "
+                                     "phone-number id); people figures stay for all numbers")
+        self.number_combo.setVisible(False)
+        self.number_combo.currentIndexChanged.connect(
+            lambda _i: self.set_number(self.number_combo.currentData()))
+        self.header_actions.addWidget(self.number_combo)
         self.period_group = QButtonGroup(self)
         self.period_group.setExclusive(True)
         self.period_buttons: dict[str, QPushButton] = {}
@@ -187,7 +201,7 @@ class DashboardPage(Page):
             chart = self.charts[key]
             # Fixed: two rows of charts fit under the tiles on a laptop screen.
             chart.setFixedHeight(300)
-            chart.activated.connect(self.open_messages)
+            chart.activated.connect(lambda filters, k=key: self._open_messages(k, filters))
             grid.addWidget(chart, r, c, 1, 2 if key == "health" else 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
@@ -200,6 +214,12 @@ class DashboardPage(Page):
         box = QVBoxLayout()
         box.addWidget(scroll)
         self.body.addLayout(box, 1)
+
+    def _open_messages(self, chart: str, filters: dict[str, Any]) -> None:
+        # The log shows what the bar counted: one number's messages when the chart is filtered.
+        if self.number is not None and chart not in ALL_NUMBERS_CHARTS:
+            filters = {**filters, "number": self.number}
+        self.open_messages.emit(filters)
 
     # -- period ----------------------------------------------------------------------
     def _period_clicked(self, key: str) -> None:
@@ -225,6 +245,40 @@ class DashboardPage(Page):
         self._generation += 1
         self.status_label.setText("Loading…")
         self.refresh_now()
+
+    def set_number(self, number: str | None) -> None:
+        """Show the message figures of one sending phone number (None: all numbers)."""
+        if number == self.number:
+            return
+        self.number = number
+        index = self.number_combo.findData(number)
+        if index < 0 and number is not None:
+            self.number_combo.addItem(number, number)
+            index = self.number_combo.count() - 1
+        if self.number_combo.currentIndex() != index:
+            self.number_combo.blockSignals(True)
+            self.number_combo.setCurrentIndex(max(index, 0))
+            self.number_combo.blockSignals(False)
+        self._show_numbers()
+        self._generation += 1
+        self.status_label.setText("Loading…")
+        self.refresh_now()
+
+    def _fill_numbers(self, numbers: list[str]) -> None:
+        known = [self.number_combo.itemData(i) for i in range(1, self.number_combo.count())]
+        wanted = sorted(set(numbers) | ({self.number} if self.number is not None else set()))
+        if known != wanted:
+            self.number_combo.blockSignals(True)
+            while self.number_combo.count() > 1:
+                self.number_combo.removeItem(1)
+            for n in wanted:
+                self.number_combo.addItem(n, n)
+            self.number_combo.setCurrentIndex(max(self.number_combo.findData(self.number), 0))
+            self.number_combo.blockSignals(False)
+        self._show_numbers()
+
+    def _show_numbers(self) -> None:
+        self.number_combo.setVisible(self.number_combo.count() > 2 or self.number is not None)
 
     def set_custom_range(self, start: datetime, end: datetime | None = None) -> None:
         end = end or datetime.now(UTC)
@@ -258,7 +312,8 @@ class DashboardPage(Page):
         self._last_start = time.monotonic()
         generation, choice = self._generation, self.choice
         job = self.jobs.submit(
-            load, self.services.db, choice, name="dashboard", owner=self, quiet=True,
+            load, self.services.db, choice, phone_number_id=self.number, name="dashboard",
+            owner=self, quiet=True,
             on_result=lambda snap: self._loaded(generation, snap), on_error=self._failed,
             on_done=self._done)
         if job is None:
@@ -290,7 +345,8 @@ class DashboardPage(Page):
         ``snapshot`` and ``refreshed`` follow once everything is on screen.
         """
         if staged is None:
-            staged = self.snapshot is None or self.snapshot.choice != snap.choice
+            staged = (self.snapshot is None or self.snapshot.choice != snap.choice
+                      or self.snapshot.board.phone_number_id != snap.board.phone_number_id)
         self._stage_token += 1
         token = self._stage_token
         b, days = snap.board, snap.choice.days
@@ -329,6 +385,12 @@ class DashboardPage(Page):
 
     def _finish(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        self._fill_numbers(snap.numbers)
+        scope = "all numbers" if snap.board.phone_number_id is not None else None
+        for key in ALL_NUMBERS_TILES:
+            self.tiles[key].set_scope(scope)
+        for key in ALL_NUMBERS_CHARTS:
+            self.charts[key].set_scope(scope)
         self._check_alerts(snap)
         self.status_label.setText(f"Updated {datetime.now():%H:%M:%S} · "
                                   f"{snap.load_ms:.0f} ms")

@@ -136,13 +136,18 @@ class MessagesPage(Page):
         self.type = self._combo("All types", [(t.capitalize(), t) for t in TYPES])
         self.template = self._combo("All templates", [])
         self.error = self._combo("All errors", [])
+        # Several profiles may share one database: which of their numbers sent or received.
+        self.number = self._combo("All numbers", [])
+        self.number.setToolTip("The business phone number (phone-number id) of the messages")
+        self.number.setVisible(False)
         self.period = QComboBox()
         for label, days in PERIODS:
             self.period.addItem(label, days)
         self.period.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for w in (self.search, self.phone):
             row.addWidget(w, 2 if w is self.search else 1)
-        for combo in (self.status, self.direction, self.type, self.template, self.error, self.period):
+        for combo in (self.status, self.direction, self.type, self.template, self.error, self.number,
+                      self.period):
             row.addWidget(combo)
         self.body.addLayout(row)
         info = QHBoxLayout()
@@ -178,13 +183,14 @@ class MessagesPage(Page):
             type=self.type.currentData(), template=self.template.currentData(),
             phone=self.phone.text().strip() or None,
             error_code=int(code) if code is not None else None, since=since,
-            search=self.search.text().strip() or None,
+            search=self.search.text().strip() or None, number=self.number.currentData(),
         )
 
     def set_filter(self, **values: Any) -> None:
         """Set filter widgets by name (status="failed", search="…", period=7.0) and apply."""
         widgets = {"status": self.status, "direction": self.direction, "type": self.type,
-                   "template": self.template, "error_code": self.error, "period": self.period}
+                   "template": self.template, "error_code": self.error, "period": self.period,
+                   "number": self.number}
         for key, value in values.items():
             if key in ("search", "phone"):
                 edit = self.search if key == "search" else self.phone
@@ -200,6 +206,7 @@ class MessagesPage(Page):
                 index = combo.count() - 1
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+        self._show_number_filter()
         self.apply_filters()
 
     def apply_filters(self) -> None:
@@ -224,7 +231,8 @@ class MessagesPage(Page):
 
     def _fill_choices(self, choices: dict[str, list[Any]]) -> None:
         for combo, values, fmt in ((self.template, choices.get("templates", []), str),
-                                   (self.error, choices.get("error_codes", []), lambda c: f"Error {c}")):
+                                   (self.error, choices.get("error_codes", []), lambda c: f"Error {c}"),
+                                   (self.number, choices.get("numbers", []), str)):
             current = combo.currentData()
             combo.blockSignals(True)
             while combo.count() > 1:
@@ -237,6 +245,11 @@ class MessagesPage(Page):
                 index = combo.count() - 1
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+        self._show_number_filter()
+
+    def _show_number_filter(self) -> None:
+        # One number (the usual single-profile database) needs no menu to choose it.
+        self.number.setVisible(self.number.count() > 2 or self.number.currentData() is not None)
 
     def _loaded(self, rows: int, exhausted: bool) -> None:
         if rows and self.selected_id is None:

@@ -143,6 +143,14 @@ class ChartCard(QFrame):
         self.note.setText(text)
         self.note.setVisible(bool(text))
 
+    def set_scope(self, scope: str | None) -> None:
+        """Say what a filter leaves out, after the title ("all numbers"); None: nothing."""
+        base = self.title.property("base") or self.title.text()
+        self.title.setProperty("base", base)
+        text = f"{base} · {scope}" if scope else base
+        if self.title.text() != text:
+            self.title.setText(text)
+
     # -- updates that cost nothing when nothing changed -------------------------------
     # A live refresh usually changes one bucket; items left alone are not repainted, and an
     # unchanged range or tick list keeps the axes (their text is the costly paint) as they are.

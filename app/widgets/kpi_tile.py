@@ -18,6 +18,7 @@ class KpiTile(QFrame):
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
         box.setSpacing(1)
+        self.label = label
         self.name = QLabel(label)
         self.name.setObjectName("KpiLabel")
         self.value = QLabel("…")
@@ -27,6 +28,12 @@ class KpiTile(QFrame):
         box.addWidget(self.name)
         box.addWidget(self.value)
         box.addWidget(self.delta)
+
+    def set_scope(self, scope: str | None) -> None:
+        """Say what a filter leaves out, after the name ("all numbers"); None: nothing."""
+        text = f"{self.label} · {scope}" if scope else self.label
+        if self.name.text() != text:
+            self.name.setText(text)
 
     def set_figure(self, value: str, change: float | None, tooltip: str = "", *,
                    points: bool = False) -> None:

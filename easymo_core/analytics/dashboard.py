@@ -1,10 +1,11 @@
 """The one entry point of the analytics: every dashboard figure for a period, from rollups.
 
 ``Analytics(db).dashboard(period)`` runs the whole set in one read transaction and returns
-a :class:`Dashboard` (``to_dict()`` for JSON). It reads rollups, contacts, flow states and
-a bounded slice of webhook events, never a scan of messages, so the console can call it off
-the UI thread every few seconds. ``cursor()`` is the cheap call to poll in between: it
-changes whenever anything the dashboard shows may have changed.
+a :class:`Dashboard` (``to_dict()`` for JSON); ``phone_number_id`` narrows its message
+figures to one sending number (see ``Dashboard.phone_number_id``). It reads rollups,
+contacts, flow states and a bounded slice of webhook events, never a scan of messages, so
+the console can call it off the UI thread every few seconds. ``cursor()`` is the cheap
+call to poll in between: it changes whenever anything the dashboard shows may have changed.
 """
 
 from __future__ import annotations
@@ -49,35 +50,44 @@ class Analytics:
         return resolve_period(name, start=start, end=end)
 
     def dashboard(
-        self, period: Period | str = "24h", *, now: datetime | None = None, with_meta: bool = True
+        self,
+        period: Period | str = "24h",
+        *,
+        now: datetime | None = None,
+        with_meta: bool = True,
+        phone_number_id: str | None = None,
     ) -> Dashboard:
+        """Every figure of ``period``; the message figures of ``phone_number_id`` alone if given."""
         if isinstance(period, str):
             period = resolve_period(period, now=now)
         began = time.perf_counter()
         with self.db.engine.connect() as conn:
-            board = self._dashboard(conn, period, to_ms(now or utcnow()), with_meta)
+            board = self._dashboard(conn, period, to_ms(now or utcnow()), with_meta, phone_number_id)
         board.query_ms = (time.perf_counter() - began) * 1000
         return board
 
-    def headline(self, period: Period) -> Headline:
+    def headline(self, period: Period, *, phone_number_id: str | None = None) -> Headline:
         """Totals, latency, engagement and satisfaction only: what the dashboard's tiles
         compare with the previous period, without its series, tables and funnels."""
         with self.db.engine.connect() as conn:
-            totals, latency = delivery.totals_and_latency(delivery.per_template(conn, period))
+            rows = delivery.per_template(conn, period, phone_number_id)
+            totals, latency = delivery.totals_and_latency(rows)
             eng, sat = engagement.engagement_and_satisfaction(conn, period)
-        return Headline(totals, latency, eng, sat)
+        return Headline(totals, latency, eng, sat, phone_number_id)
 
-    def _dashboard(self, conn: Connection, period: Period, now_ms: int, with_meta: bool) -> Dashboard:
-        rows = delivery.per_template(conn, period)
+    def _dashboard(
+        self, conn: Connection, period: Period, now_ms: int, with_meta: bool, phone_number_id: str | None
+    ) -> Dashboard:
+        rows = delivery.per_template(conn, period, phone_number_id)
         totals, latency = delivery.totals_and_latency(rows)
-        points = delivery.series(conn, period)
+        points = delivery.series(conn, period, phone_number_id)
         engagement.add_inbound_series(conn, period, points)
         eng, sat = engagement.engagement_and_satisfaction(conn, period)
         return Dashboard(
             period=period,
             totals=totals,
             latency=latency,
-            errors=delivery.errors(conn, period, totals.failed),
+            errors=delivery.errors(conn, period, totals.failed, phone_number_id),
             templates=delivery.templates(conn, rows),
             engagement=eng,
             satisfaction=sat,
@@ -86,6 +96,7 @@ class Analytics:
             series=[points[k] for k in sorted(points)],
             session_gap_ms=session_gap_ms(conn),
             meta=meta.meta_section(conn, period) if with_meta else None,
+            phone_number_id=phone_number_id,
         )
 
     def cursor(self) -> Cursor:

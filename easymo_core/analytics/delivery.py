@@ -1,11 +1,15 @@
-"""Delivery figures from delivery_rollups and error_rollups: totals, latency, templates, errors."""
+"""Delivery figures from delivery_rollups and error_rollups: totals, latency, templates, errors.
+
+Each reads all phone numbers, or one (``phone_number_id``): the rollups are keyed by it.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from easymo_core.analytics.figures import (
     ErrorRow,
@@ -31,45 +35,61 @@ RANGE = "hour_start >= :start AND hour_start < :end"
 # Whole days from delivery_rollups_daily, the edge hours from delivery_rollups (day_split).
 DAYS = "day_start >= :dstart AND day_start < :dend"
 EDGES = "((hour_start >= :start AND hour_start < :dstart) OR (hour_start >= :dend AND hour_start < :end))"
+SERIES = COUNTS[:5]
+LATENCY_SERIES = (*DL, *RD)
 
 
-def _days_and_edges(cols: str, daily: str, hourly: str) -> str:
+def _number(filtered: bool) -> str:
+    """The condition a read of one phone number adds to its WHERE ('' for all numbers).
+
+    A statement per case rather than one with ``:phone IS NULL OR ...``, which PostgreSQL
+    could not plan well for both.
+    """
+    return " AND phone_number_id = :phone" if filtered else ""
+
+
+def _days_and_edges(cols: str, daily: str, hourly: str, filtered: bool) -> str:
     """``cols`` from the whole days and the edge hours, as one derived table ``r``."""
     return (
-        f"(SELECT day_start AS t, {cols} FROM {daily} WHERE {DAYS} "
-        f"UNION ALL SELECT hour_start AS t, {cols} FROM {hourly} WHERE {EDGES}) AS r"
+        f"(SELECT day_start AS t, {cols} FROM {daily} WHERE {DAYS}{_number(filtered)} "
+        f"UNION ALL SELECT hour_start AS t, {cols} FROM {hourly} WHERE {EDGES}{_number(filtered)}) AS r"
     )
 
 
-_KEYED = f"template_name, template_language, {', '.join(_ALL)}"
-PER_TEMPLATE_SQL = text(
-    f"SELECT template_name, template_language, {', '.join(f'SUM({c}) AS {c}' for c in _ALL)} "
-    f"FROM {_days_and_edges(_KEYED, 'delivery_rollups_daily', 'delivery_rollups')} "
-    "GROUP BY template_name, template_language"
-)
-def _series_sql(columns: tuple[str, ...]) -> tuple[TextClause, TextClause]:
-    """``columns`` summed per bucket: (hourly buckets from the hourly table, daily buckets
-    from whole days plus the edge hours)."""
+@cache
+def per_template_sql(filtered: bool) -> TextClause:
+    keyed = f"template_name, template_language, {', '.join(_ALL)}"
+    return text(
+        f"SELECT template_name, template_language, {', '.join(f'SUM({c}) AS {c}' for c in _ALL)} "
+        f"FROM {_days_and_edges(keyed, 'delivery_rollups_daily', 'delivery_rollups', filtered)} "
+        "GROUP BY template_name, template_language"
+    )
+
+
+@cache
+def series_sql(columns: tuple[str, ...], daily: bool, filtered: bool) -> TextClause:
+    """``columns`` summed per bucket: hourly buckets from the hourly table, daily buckets
+    from whole days plus the edge hours."""
     sums = ", ".join(f"SUM({c}) AS {c}" for c in columns)
-    hourly = text(
-        f"SELECT (hour_start / :step) * :step AS bucket_start, {sums} "
-        f"FROM delivery_rollups WHERE {RANGE} GROUP BY 1"
-    )
-    daily = text(
-        f"SELECT (t / :step) * :step AS bucket_start, {sums} "
-        f"FROM {_days_and_edges(', '.join(columns), 'delivery_rollups_daily', 'delivery_rollups')} GROUP BY 1"
-    )
-    return hourly, daily
+    if not daily:
+        return text(
+            f"SELECT (hour_start / :step) * :step AS bucket_start, {sums} "
+            f"FROM delivery_rollups WHERE {RANGE}{_number(filtered)} GROUP BY 1"
+        )
+    source = _days_and_edges(", ".join(columns), "delivery_rollups_daily", "delivery_rollups", filtered)
+    return text(f"SELECT (t / :step) * :step AS bucket_start, {sums} FROM {source} GROUP BY 1")
 
 
-SERIES_SQL, DAILY_SERIES_SQL = _series_sql(COUNTS[:5])
-LATENCY_SERIES_SQL, DAILY_LATENCY_SERIES_SQL = _series_sql((*DL, *RD))
-ERRORS_SQL = text(
-    "SELECT error_code, SUM(failures) AS failures FROM ("
-    f"SELECT error_code, failures FROM error_rollups_daily WHERE {DAYS} "
-    f"UNION ALL SELECT error_code, failures FROM error_rollups WHERE {EDGES}) AS r "
-    "GROUP BY error_code HAVING SUM(failures) > 0 ORDER BY SUM(failures) DESC, error_code"
-)
+@cache
+def errors_sql(filtered: bool) -> TextClause:
+    return text(
+        "SELECT error_code, SUM(failures) AS failures FROM ("
+        f"SELECT error_code, failures FROM error_rollups_daily WHERE {DAYS}{_number(filtered)} "
+        f"UNION ALL SELECT error_code, failures FROM error_rollups WHERE {EDGES}{_number(filtered)}) AS r "
+        "GROUP BY error_code HAVING SUM(failures) > 0 ORDER BY SUM(failures) DESC, error_code"
+    )
+
+
 TEMPLATES_SQL = text("SELECT name, language, quality_score, status FROM templates WHERE is_draft = :no")
 
 
@@ -77,10 +97,19 @@ def bounds(period: Period) -> dict[str, int]:
     return day_split(period.start_ms, period.end_ms)
 
 
-def per_template(conn: Connection, period: Period) -> list[dict[str, Any]]:
+def params(period: Period, phone_number_id: str | None, **extra: int) -> dict[str, Any]:
+    """The bind parameters of a read of ``period``, for one phone number or (None) all."""
+    number = {} if phone_number_id is None else {"phone": phone_number_id}
+    return {**bounds(period), **extra, **number}
+
+
+def per_template(
+    conn: Connection, period: Period, phone_number_id: str | None = None
+) -> list[dict[str, Any]]:
+    sql = per_template_sql(phone_number_id is not None)
     return [
         {k: (v if isinstance(v, str) or v is None else int(v)) for k, v in r._mapping.items()}
-        for r in conn.execute(PER_TEMPLATE_SQL, bounds(period))
+        for r in conn.execute(sql, params(period, phone_number_id))
     ]
 
 
@@ -141,9 +170,11 @@ def _pct(part: int | None, whole: int) -> float | None:
     return None if value is None else round(100 * value, 2)
 
 
-def errors(conn: Connection, period: Period, failed_total: int) -> list[ErrorRow]:
-    rows = [(int(r.error_code), int(r.failures)) for r in conn.execute(ERRORS_SQL, bounds(period))]
-    return error_rows(rows, failed_total)
+def errors(
+    conn: Connection, period: Period, failed_total: int, phone_number_id: str | None = None
+) -> list[ErrorRow]:
+    found = conn.execute(errors_sql(phone_number_id is not None), params(period, phone_number_id))
+    return error_rows([(int(r.error_code), int(r.failures)) for r in found], failed_total)
 
 
 def error_rows(rows: list[tuple[int, int]], failed_total: int) -> list[ErrorRow]:
@@ -163,26 +194,33 @@ def error_rows(rows: list[tuple[int, int]], failed_total: int) -> list[ErrorRow]
     return out
 
 
-def series(conn: Connection, period: Period) -> dict[int, SeriesPoint]:
+def _series_rows(
+    conn: Connection, period: Period, columns: tuple[str, ...], phone_number_id: str | None
+) -> CursorResult[Any]:
+    sql = series_sql(columns, period.bucket_ms == DAY_MS, phone_number_id is not None)
+    return conn.execute(sql, params(period, phone_number_id, step=period.bucket_ms))
+
+
+def series(conn: Connection, period: Period, phone_number_id: str | None = None) -> dict[int, SeriesPoint]:
     points: dict[int, SeriesPoint] = {}
     t = period.start_ms - period.start_ms % period.bucket_ms
     while t < period.end_ms:
         points[t] = SeriesPoint(start_ms=t)
         t += period.bucket_ms
-    sql = DAILY_SERIES_SQL if period.bucket_ms == DAY_MS else SERIES_SQL
-    for r in conn.execute(sql, {**bounds(period), "step": period.bucket_ms}):
+    for r in _series_rows(conn, period, SERIES, phone_number_id):
         p = points.setdefault(int(r.bucket_start), SeriesPoint(start_ms=int(r.bucket_start)))
         p.sent, p.delivered, p.read = int(r.sent or 0), int(r.delivered or 0), int(r.read or 0)
         p.failed, p.replied = int(r.failed or 0), int(r.replied or 0)
     return points
 
 
-def latency_series(conn: Connection, period: Period) -> list[LatencyPoint]:
+def latency_series(
+    conn: Connection, period: Period, phone_number_id: str | None = None
+) -> list[LatencyPoint]:
     """p50/p95 per bucket from the rollups' latency histograms; every bucket of the period,
     so an empty one is a gap in the chart's lines."""
-    sql = DAILY_LATENCY_SERIES_SQL if period.bucket_ms == DAY_MS else LATENCY_SERIES_SQL
     found: dict[int, LatencyPoint] = {}
-    for r in conn.execute(sql, {**bounds(period), "step": period.bucket_ms}):
+    for r in _series_rows(conn, period, LATENCY_SERIES, phone_number_id):
         m = r._mapping
         dl = [int(m[c] or 0) for c in DL]
         rd = [int(m[c] or 0) for c in RD]

@@ -193,6 +193,7 @@ class Headline(_Dict):
     latency: Latency
     engagement: Engagement
     satisfaction: Satisfaction
+    phone_number_id: str | None = None  # as Dashboard.phone_number_id
 
 
 @dataclass
@@ -210,6 +211,10 @@ class Dashboard(_Dict):
     session_gap_ms: int
     meta: MetaSection | None = None
     query_ms: float = 0.0
+    # The phone number the message figures (totals, latency, errors, templates, the series'
+    # outbound counts) are for; None: all numbers. Conversation figures (engagement,
+    # satisfaction, flows, inbound counts) and health are per contact: always all numbers.
+    phone_number_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -3,8 +3,9 @@
 ``pull_meta_analytics`` (the scheduler calls it hourly on real profiles) stores Meta's
 message analytics (per phone number and day), conversation analytics (per category and
 day) and template analytics (per template id and day) in meta_analytics, all times in
-epoch ms. ``meta_section`` compares them with the local rollups over the same UTC days:
-a row disagrees when the two differ by more than 2 messages and 5 %.
+epoch ms. ``meta_section`` compares them with the local rollups over the same UTC days
+(a phone number's with that number's messages, a template's with all numbers'): a row
+disagrees when the two differ by more than 2 messages and 5 %.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 meta_t = table_of(MetaAnalytics)
 TOLERANCE_ABS = 2
 TOLERANCE_REL = 0.05
+NUMBER_TOTALS_SQL = text(
+    "SELECT COALESCE(SUM(sent), 0), COALESCE(SUM(delivered), 0) FROM delivery_rollups "
+    "WHERE hour_start >= :s AND hour_start < :e AND phone_number_id = :phone"
+)
 
 
 @dataclass
@@ -164,15 +169,10 @@ def meta_section(conn: Connection, period: Period) -> MetaSection | None:
             if isinstance(v, int | float):
                 acc[k] = acc.get(k, 0) + v
     section = MetaSection(pulled_at_ms=max(to_ms(r.pulled_at) for r in rows), rows=[])
-    local_total = conn.execute(
-        text(
-            "SELECT COALESCE(SUM(sent), 0), COALESCE(SUM(delivered), 0) FROM delivery_rollups "
-            "WHERE hour_start >= :s AND hour_start < :e"
-        ),
-        {"s": start, "e": end},
-    ).one()
     for (kind, key), acc in sorted(sums.items()):
         if kind == "messages":
+            # Meta counts per phone number; other profiles' numbers may share the database.
+            local_total = conn.execute(NUMBER_TOTALS_SQL, {"s": start, "e": end, "phone": key}).one()
             for metric, local in (("sent", local_total[0]), ("delivered", local_total[1])):
                 meta = int(acc.get(metric, 0))
                 section.rows.append(

@@ -1,16 +1,18 @@
 """The dashboard's figures by plain GROUP BY over the raw tables: the benchmark's baseline.
 
 Same figures as :mod:`dashboard` (the benchmark checks they agree), computed the way one
-would without rollups: aggregates over messages and sessions for the period.
+would without rollups: aggregates over messages and sessions for the period, the outbound
+ones of one phone number if asked (conversation figures are always all numbers').
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Connection
 
 from easymo_core.analytics import delivery, engagement, funnel, health
@@ -35,40 +37,59 @@ _QUOTES = (
     "WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY context_wamid) q "
     "ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid"
 )
-PER_TEMPLATE_SQL = text(
-    "SELECT COALESCE(m.template_name, '') AS template_name, "
-    "COALESCE(m.template_language, '') AS template_language, COUNT(*) AS sent, "
-    "SUM(CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, "
-    "SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read, "
-    "SUM(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
-    "SUM(CASE WHEN q.quotes > 0 THEN 1 ELSE 0 END) AS replied, SUM(COALESCE(q.clicks, 0)) AS clicks, "
-    f"SUM(COALESCE({delivery_latency_sql('m')}, 0)) AS delivery_latency_sum_ms, "
-    "SUM(CASE WHEN m.delivered_at IS NOT NULL AND m.sent_at IS NOT NULL THEN 1 ELSE 0 END) "
-    "AS delivery_latency_count, "
-    f"SUM(COALESCE({read_latency_sql('m')}, 0)) AS read_latency_sum_ms, "
-    "SUM(CASE WHEN m.read_at IS NOT NULL AND m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) "
-    "AS read_latency_count, "
-    + ", ".join(f"SUM(CASE WHEN {_DLB} = {i} THEN 1 ELSE 0 END) AS dl_h{i:02d}" for i in range(N_BUCKETS))
-    + ", "
-    + ", ".join(f"SUM(CASE WHEN {_RDB} = {i} THEN 1 ELSE 0 END) AS rd_h{i:02d}" for i in range(N_BUCKETS))
-    + f" FROM messages m {_QUOTES} WHERE m.direction = 'out' AND {RANGE} "
-    "GROUP BY COALESCE(m.template_name, ''), COALESCE(m.template_language, '')"
-)
-ERRORS_SQL = text(
-    f"SELECT COALESCE(m.error_code, {UNKNOWN_ERROR_CODE}) AS error_code, COUNT(*) AS failures "
-    f"FROM messages m WHERE m.direction = 'out' AND m.status = 'failed' AND {RANGE} "
-    "GROUP BY COALESCE(m.error_code, -1) ORDER BY COUNT(*) DESC, 1"
-)
-SERIES_SQL = text(
-    "SELECT (m.created_at / :step) * :step AS bucket_start, "
-    "SUM(CASE WHEN m.direction = 'out' THEN 1 ELSE 0 END) AS sent, "
-    "SUM(CASE WHEN m.direction = 'out' AND m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, "
-    "SUM(CASE WHEN m.direction = 'out' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read, "
-    "SUM(CASE WHEN m.direction = 'out' AND m.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
-    "SUM(CASE WHEN m.direction = 'out' AND q.quotes > 0 THEN 1 ELSE 0 END) AS replied, "
-    "SUM(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END) AS messages_in "
-    f"FROM messages m {_QUOTES} WHERE {RANGE} GROUP BY 1"
-)
+
+
+def _out(filtered: bool) -> str:
+    """Outbound messages, of phone number ``:phone`` if ``filtered``."""
+    return "m.direction = 'out' AND m.phone_number_id = :phone" if filtered else "m.direction = 'out'"
+
+
+@cache
+def per_template_sql(filtered: bool) -> TextClause:
+    return text(
+        "SELECT COALESCE(m.template_name, '') AS template_name, "
+        "COALESCE(m.template_language, '') AS template_language, COUNT(*) AS sent, "
+        "SUM(CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, "
+        "SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read, "
+        "SUM(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
+        "SUM(CASE WHEN q.quotes > 0 THEN 1 ELSE 0 END) AS replied, SUM(COALESCE(q.clicks, 0)) AS clicks, "
+        f"SUM(COALESCE({delivery_latency_sql('m')}, 0)) AS delivery_latency_sum_ms, "
+        "SUM(CASE WHEN m.delivered_at IS NOT NULL AND m.sent_at IS NOT NULL THEN 1 ELSE 0 END) "
+        "AS delivery_latency_count, "
+        f"SUM(COALESCE({read_latency_sql('m')}, 0)) AS read_latency_sum_ms, "
+        "SUM(CASE WHEN m.read_at IS NOT NULL AND m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) "
+        "AS read_latency_count, "
+        + ", ".join(f"SUM(CASE WHEN {_DLB} = {i} THEN 1 ELSE 0 END) AS dl_h{i:02d}" for i in range(N_BUCKETS))
+        + ", "
+        + ", ".join(f"SUM(CASE WHEN {_RDB} = {i} THEN 1 ELSE 0 END) AS rd_h{i:02d}" for i in range(N_BUCKETS))
+        + f" FROM messages m {_QUOTES} WHERE {_out(filtered)} AND {RANGE} "
+        "GROUP BY COALESCE(m.template_name, ''), COALESCE(m.template_language, '')"
+    )
+
+
+@cache
+def errors_sql(filtered: bool) -> TextClause:
+    return text(
+        f"SELECT COALESCE(m.error_code, {UNKNOWN_ERROR_CODE}) AS error_code, COUNT(*) AS failures "
+        f"FROM messages m WHERE {_out(filtered)} AND m.status = 'failed' AND {RANGE} "
+        "GROUP BY COALESCE(m.error_code, -1) ORDER BY COUNT(*) DESC, 1"
+    )
+
+
+@cache
+def series_sql(filtered: bool) -> TextClause:
+    out = _out(filtered)
+    return text(
+        "SELECT (m.created_at / :step) * :step AS bucket_start, "
+        f"SUM(CASE WHEN {out} THEN 1 ELSE 0 END) AS sent, "
+        f"SUM(CASE WHEN {out} AND m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, "
+        f"SUM(CASE WHEN {out} AND m.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read, "
+        f"SUM(CASE WHEN {out} AND m.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
+        f"SUM(CASE WHEN {out} AND q.quotes > 0 THEN 1 ELSE 0 END) AS replied, "
+        "SUM(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END) AS messages_in "
+        f"FROM messages m {_QUOTES} WHERE {RANGE} GROUP BY 1"
+    )
+
 ACTIVITY_SQL = text(
     "SELECT SUM(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END) AS messages_in, "
     "SUM(CASE WHEN m.direction = 'out' AND m.wamid IS NOT NULL THEN 1 ELSE 0 END) AS messages_out, "
@@ -87,19 +108,23 @@ SESSIONS_SQL = text(
 )
 
 
-def plain_dashboard(db: Database, period: Period, *, now: datetime | None = None) -> Dashboard:
+def plain_dashboard(
+    db: Database, period: Period, *, now: datetime | None = None, phone_number_id: str | None = None
+) -> Dashboard:
     began = time.perf_counter()
     with db.engine.connect() as conn:
-        board = _plain(conn, period, to_ms(now or utcnow()))
+        board = _plain(conn, period, to_ms(now or utcnow()), phone_number_id)
     board.query_ms = (time.perf_counter() - began) * 1000
     return board
 
 
-def _plain(conn: Connection, period: Period, now_ms: int) -> Dashboard:
+def _plain(conn: Connection, period: Period, now_ms: int, phone_number_id: str | None) -> Dashboard:
     b = {"start": period.start_ms, "end": period.end_ms}
+    filtered = phone_number_id is not None
+    out = {**b, "phone": phone_number_id} if filtered else b
     rows: list[dict[str, Any]] = [
         {k: (v if isinstance(v, str) or v is None else int(v)) for k, v in r._mapping.items()}
-        for r in conn.execute(PER_TEMPLATE_SQL, b)
+        for r in conn.execute(per_template_sql(filtered), out)
     ]
     totals, latency = delivery.totals_and_latency(rows)
     points: dict[int, SeriesPoint] = {}
@@ -107,7 +132,7 @@ def _plain(conn: Connection, period: Period, now_ms: int) -> Dashboard:
     while t < period.end_ms:
         points[t] = SeriesPoint(start_ms=t)
         t += period.bucket_ms
-    for r in conn.execute(SERIES_SQL, {**b, "step": period.bucket_ms}):
+    for r in conn.execute(series_sql(filtered), {**out, "step": period.bucket_ms}):
         points[int(r.bucket_start)] = SeriesPoint(int(r.bucket_start), *(int(x or 0) for x in r[1:]))
     a = conn.execute(ACTIVITY_SQL, b).one()
     s = conn.execute(SESSIONS_SQL, b).one()
@@ -132,7 +157,7 @@ def _plain(conn: Connection, period: Period, now_ms: int) -> Dashboard:
         distribution={str(i): int(getattr(s, f"s{i}") or 0) for i in range(1, 6)},
     )
     errors = []
-    for e in conn.execute(ERRORS_SQL, b):
+    for e in conn.execute(errors_sql(filtered), out):
         errors.extend(delivery.error_rows([(int(e.error_code), int(e.failures))], totals.failed))
     return Dashboard(
         period=period,
@@ -146,6 +171,7 @@ def _plain(conn: Connection, period: Period, now_ms: int) -> Dashboard:
         health=health.health(conn, now_ms),
         series=[points[k] for k in sorted(points)],
         session_gap_ms=session_gap_ms(conn),
+        phone_number_id=phone_number_id,
     )
 
 

@@ -1,9 +1,11 @@
 """Set-based rebuild of every trigger-maintained figure from the raw messages.
 
-Used once by migration 0002 (messages recorded before the triggers existed) and by the
-benchmark, which bulk-loads with the triggers dropped. It uses the triggers' own
-expressions (storage/analytics_triggers), and window functions (SQLite >= 3.25 and
-PostgreSQL) for the per-contact order that response times and sessions depend on.
+Used once by migration 0002 (messages recorded before the triggers existed), by 0004
+(the message rollups keyed anew) and by the benchmark, which bulk-loads with the triggers
+dropped. It uses the triggers' own expressions and keys (storage/analytics_triggers), so
+it fills the tables of whichever revision the database is at, and window functions
+(SQLite >= 3.25 and PostgreSQL) for the per-contact order that response times and
+sessions depend on.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from easymo_core.storage.analytics_triggers import (
     ENGAGEMENT_SQL,
     HOUR_MS,
     ROLLUP_COLUMNS,
-    UNKNOWN_ERROR_CODE,
     activity_sql,
     bucket_sql,
+    daily_delivery_key_columns,
+    daily_error_key_columns,
     decile_sql,
     delivery_latency_sql,
+    error_key,
     has_daily_tables,
+    has_number_key,
     hour_sql,
+    message_key,
     read_latency_sql,
 )
 from easymo_core.storage.models import N_BUCKETS
@@ -47,25 +53,25 @@ def rebuild_all(conn: Connection) -> None:
 def rebuild_daily(conn: Connection) -> None:
     """The daily rollups from the hourly ones and the score histogram from contacts (idempotent).
 
-    Migration 0003's backfill, and the end of every rebuild (whatever the mirror triggers
+    Migration 0003's and 0004's backfill, and the end of every rebuild (whatever the mirror triggers
     did meanwhile, this leaves the exact sums).
     """
-    cols = ", ".join(ROLLUP_COLUMNS)
+    by_number = has_number_key(conn)
     sums = ", ".join(f"SUM({c})" for c in ROLLUP_COLUMNS)
+    delivery_key_cols = daily_delivery_key_columns(by_number)
     conn.execute(text("DELETE FROM delivery_rollups_daily"))
     conn.execute(
         text(
-            f"INSERT INTO delivery_rollups_daily (day_start, template_name, template_language, {cols}) "
-            f"SELECT (hour_start / {DAY_MS}) * {DAY_MS}, template_name, template_language, {sums} "
-            "FROM delivery_rollups GROUP BY 1, 2, 3"
+            f"{_daily_insert('delivery_rollups_daily', delivery_key_cols, ROLLUP_COLUMNS)}, {sums} "
+            f"FROM delivery_rollups GROUP BY {_positions(delivery_key_cols)}"
         )
     )
     conn.execute(text("DELETE FROM error_rollups_daily"))
+    error_key_cols = daily_error_key_columns(by_number)
     conn.execute(
         text(
-            "INSERT INTO error_rollups_daily (day_start, error_code, failures) "
-            f"SELECT (hour_start / {DAY_MS}) * {DAY_MS}, error_code, SUM(failures) FROM error_rollups "
-            "GROUP BY 1, 2 HAVING SUM(failures) <> 0"
+            f"{_daily_insert('error_rollups_daily', error_key_cols, ['failures'])}, SUM(failures) "
+            f"FROM error_rollups GROUP BY {_positions(error_key_cols)} HAVING SUM(failures) <> 0"
         )
     )
     conn.execute(text("DELETE FROM score_rollups"))
@@ -77,6 +83,17 @@ def rebuild_daily(conn: Connection) -> None:
             f"SUM(engagement_score) FROM contacts WHERE {act} IS NOT NULL GROUP BY 1, 2"
         )
     )
+
+
+def _daily_insert(table: str, key: tuple[str, ...], columns: list[str]) -> str:
+    """``INSERT INTO table (key, columns) SELECT`` the day and the other key columns of the
+    hourly table; the caller adds the sums."""
+    select = [f"(hour_start / {DAY_MS}) * {DAY_MS}" if k == "day_start" else k for k in key]
+    return f"INSERT INTO {table} ({', '.join([*key, *columns])}) SELECT {', '.join(select)}"
+
+
+def _positions(key: tuple[str, ...] | dict[str, str]) -> str:
+    return ", ".join(str(i + 1) for i in range(len(key)))
 
 
 def rebuild_delivery(conn: Connection) -> None:
@@ -91,28 +108,22 @@ def rebuild_delivery(conn: Connection) -> None:
     )
     conn.execute(text("DELETE FROM delivery_rollups"))
     conn.execute(text("DELETE FROM error_rollups"))
+    by_number = has_number_key(conn)
     m_dl, m_rd = delivery_latency_sql("m"), read_latency_sql("m")
     buckets = [f"SUM(CASE WHEN dlb = {i} THEN 1 ELSE 0 END)" for i in range(N_BUCKETS)]
     buckets += [f"SUM(CASE WHEN rdb = {i} THEN 1 ELSE 0 END)" for i in range(N_BUCKETS)]
-    cols = [
-        "hour_start",
-        "template_name",
-        "template_language",
-        *DELIVERY_SUMS,
-        "replied",
-        "clicks",
-        *BUCKET_COLUMNS,
-    ]
+    key = message_key("m", by_number)
+    cols = [*key, *DELIVERY_SUMS, "replied", "clicks", *BUCKET_COLUMNS]
+    # The key expressions under their column names in the derived table, grouped by those.
     conn.execute(
         text(
             f"INSERT INTO delivery_rollups ({', '.join(cols)}) "
-            "SELECT h, tn, tl, COUNT(*), SUM(dv), SUM(rdn), SUM(fl), "
+            f"SELECT {', '.join(key)}, COUNT(*), SUM(dv), SUM(rdn), SUM(fl), "
             "SUM(COALESCE(dlv, 0)), SUM(CASE WHEN dlv IS NULL THEN 0 ELSE 1 END), "
             "SUM(COALESCE(rdv, 0)), SUM(CASE WHEN rdv IS NULL THEN 0 ELSE 1 END), "
             "SUM(CASE WHEN quotes > 0 THEN 1 ELSE 0 END), SUM(clicks), "
             f"{', '.join(buckets)} FROM ("
-            f"SELECT {hour_sql('m')} AS h, COALESCE(m.template_name, '') AS tn, "
-            "COALESCE(m.template_language, '') AS tl, "
+            f"SELECT {', '.join(f'{v} AS {k}' for k, v in key.items())}, "
             "CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END AS dv, "
             "CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END AS rdn, "
             "CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END AS fl, "
@@ -123,15 +134,15 @@ def rebuild_delivery(conn: Connection) -> None:
             "SUM(CASE WHEN reply_id IS NOT NULL THEN 1 ELSE 0 END) AS clicks "
             "FROM messages WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY context_wamid"
             ") q ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid "
-            "WHERE m.direction = 'out') AS d GROUP BY h, tn, tl"
+            f"WHERE m.direction = 'out') AS d GROUP BY {', '.join(key)}"
         )
     )
+    ekey = error_key("messages", by_number)
     conn.execute(
         text(
-            "INSERT INTO error_rollups (hour_start, template_name, template_language, error_code, failures) "
-            f"SELECT {hour_sql('messages')}, COALESCE(template_name, ''), COALESCE(template_language, ''), "
-            f"COALESCE(error_code, {UNKNOWN_ERROR_CODE}), COUNT(*) FROM messages "
-            "WHERE direction = 'out' AND status = 'failed' GROUP BY 1, 2, 3, 4"
+            f"INSERT INTO error_rollups ({', '.join(ekey)}, failures) "
+            f"SELECT {', '.join(ekey.values())}, COUNT(*) FROM messages "
+            f"WHERE direction = 'out' AND status = 'failed' GROUP BY {_positions(ekey)}"
         )
     )
 

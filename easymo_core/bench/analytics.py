@@ -227,8 +227,14 @@ SNAPSHOT_SQL = {
 }
 
 
-# Key columns of the rollups whose all-zero rows the triggers may leave and a rebuild not.
-ROLLUP_KEYS = {"delivery_rollups": 3, "error_rollups": 3, "activity_rollups": 1, "delivery_rollups_daily": 3}
+# Key columns (they come first) of the rollups whose all-zero rows the triggers may leave
+# and a rebuild not.
+ROLLUP_KEYS = {
+    "delivery_rollups": len(analytics_triggers.delivery_key_columns(by_number=True)),
+    "error_rollups": len(analytics_triggers.error_key_columns(by_number=True)),
+    "activity_rollups": 1,
+    "delivery_rollups_daily": len(analytics_triggers.daily_delivery_key_columns(by_number=True)),
+}
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:

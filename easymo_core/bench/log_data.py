@@ -7,7 +7,7 @@ triggers' worth of Python per row), so a million rows take tens of seconds on SQ
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +32,9 @@ class Generated:
     last: datetime
 
 
+SANDBOX_NUMBER = "100000000000001"
+
+
 def generate_messages(
     db: Database,
     n: int,
@@ -42,8 +45,10 @@ def generate_messages(
     now: datetime | None = None,
     batch: int = 5_000,
     progress: Callable[[int, int], None] | None = None,
+    numbers: Sequence[str] = (SANDBOX_NUMBER,),
 ) -> Generated:
-    """Insert ``n`` messages spread evenly over the last ``days`` days (oldest first)."""
+    """Insert ``n`` messages spread evenly over the last ``days`` days (oldest first), sent
+    from (or to) the phone-number ids ``numbers`` in turn."""
     rng = random.Random(seed)
     end = now or utcnow()
     start = end - timedelta(days=days)
@@ -52,7 +57,8 @@ def generate_messages(
     done = 0
     with db.engine.begin() as conn:
         while done < n:
-            rows = [_row(rng, to_ms(start) + span_ms * (done + i) // max(n, 1), done + i, contacts)
+            rows = [_row(rng, to_ms(start) + span_ms * (done + i) // max(n, 1), done + i, contacts,
+                         numbers[(done + i) % len(numbers)])
                     for i in range(min(batch, n - done))]
             conn.execute(t.insert(), rows)
             done += len(rows)
@@ -61,11 +67,11 @@ def generate_messages(
     return Generated(n, start, end)
 
 
-def _row(rng: random.Random, ts: int, i: int, contacts: int) -> dict[str, Any]:
+def _row(rng: random.Random, ts: int, i: int, contacts: int, number: str) -> dict[str, Any]:
     contact = f"1555{rng.randrange(contacts):07d}"
     inbound = rng.random() < 0.25
     row: dict[str, Any] = {
-        "wamid": f"wamid.GEN{i:010d}", "profile": "sandbox", "phone_number_id": "100000000000001",
+        "wamid": f"wamid.GEN{i:010d}", "profile": "sandbox", "phone_number_id": number,
         "contact_wa_id": contact, "created_at": ts, "updated_at": ts, "source": "import",
         "template_name": None, "template_language": None, "error_code": None,
         "error_title": None, "sent_at": None, "delivered_at": None, "read_at": None,

@@ -43,18 +43,40 @@ def _p(value: float | None) -> str:
 @click.option("--to", "end", metavar="TIME", help="Custom range end (default: now).")
 @click.option("--series", is_flag=True, help="Also print the time series table.")
 @click.option("--json", "as_json", is_flag=True, help="Every figure as JSON.")
-def stats(period_name: str, start: str | None, end: str | None, series: bool, as_json: bool) -> None:
+@click.option(
+    "--phone-number-id",
+    "phone_number_id",
+    metavar="ID",
+    help="Message figures of this sending number only (default: all numbers in the database).",
+)
+def stats(
+    period_name: str,
+    start: str | None,
+    end: str | None,
+    series: bool,
+    as_json: bool,
+    phone_number_id: str | None,
+) -> None:
     """Delivery, latency, errors, templates, engagement, flows, health (and Meta's figures)."""
     period = resolve_period(
         period_name,
         start=parse_moment(start) if start else None,
         end=parse_moment(end) if end else None,
     )
-    board = Analytics(state().database()).dashboard(period)
+    board = Analytics(state().database()).dashboard(period, phone_number_id=phone_number_id)
     if as_json:
         emit_json(board.to_dict())
         return
     _print(board, series)
+
+
+def _numbers(phone_number_id: str | None) -> str:
+    if phone_number_id is None:
+        return "phone numbers: all"
+    return (
+        f"phone number {phone_number_id}: delivery, latency, failures, templates and the series' "
+        "outbound counts; engagement, satisfaction, flows, inbound counts and health are for all numbers"
+    )
 
 
 def _section(title: str) -> None:
@@ -67,6 +89,7 @@ def _print(b: Dashboard, series: bool) -> None:
     click.echo(
         f"period {p['label']}: {p['start']} → {p['end']}  (session gap {b.session_gap_ms // 60_000} min)"
     )
+    click.echo(_numbers(b.phone_number_id))
     t = b.totals
     _section("Delivery")
     print_table(

@@ -28,7 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, func, select, tuple_, type_coerce
+from sqlalchemy import BigInteger, Select, and_, func, select, text, tuple_, type_coerce
+from sqlalchemy.engine import Connection
 
 from easymo_core.cloudapi.error_codes import explain
 from easymo_core.storage.engine import Database
@@ -61,6 +62,7 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
     search: str | None = None
+    number: str | None = None  # the sending phone number (phone_number_id)
 
     @property
     def is_empty(self) -> bool:
@@ -143,6 +145,8 @@ def apply_filter(q: Select[Any], f: LogFilter) -> Select[Any]:
         q = q.where(c.template_name == f.template)
     if f.error_code is not None:
         q = q.where(c.error_code == f.error_code)
+    if f.number:
+        q = q.where(c.phone_number_id == f.number)
     if f.since is not None:
         q = q.where(c.created_at >= f.since)
     if f.until is not None:
@@ -161,6 +165,14 @@ def apply_filter(q: Select[Any], f: LogFilter) -> Select[Any]:
             pattern = f"%{_like_escape(term.lower())}%"
             q = q.where(func.lower(c.body).like(pattern, escape="\\"))
     return q
+
+
+def phone_numbers(conn: Connection) -> list[str]:
+    """The phone numbers that sent messages, from the daily rollups (a few hundred rows,
+    where a GROUP BY over messages would scan them all)."""
+    return [str(r) for (r,) in conn.execute(text(
+        "SELECT DISTINCT phone_number_id FROM delivery_rollups_daily "
+        "WHERE phone_number_id <> '' ORDER BY phone_number_id"))]
 
 
 class LogQueries:
@@ -209,7 +221,8 @@ class LogQueries:
             codes = [int(r) for (r,) in conn.execute(
                 select(_m.c.error_code).where(_m.c.error_code.is_not(None))
                 .group_by(_m.c.error_code).order_by(_m.c.error_code).limit(200))]
-        return {"templates": templates, "error_codes": codes}
+            numbers = phone_numbers(conn)
+        return {"templates": templates, "error_codes": codes, "numbers": numbers}
 
     # -- conversations ---------------------------------------------------------------
     def conversation(self, contact: str, message_id: int | None = None,

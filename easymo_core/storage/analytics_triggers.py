@@ -1,4 +1,4 @@
-"""The analytics triggers (migrations 0002 and 0003), for SQLite and PostgreSQL, from one definition.
+"""The analytics triggers (migrations 0002 to 0004), for SQLite and PostgreSQL, from one definition.
 
 Every trigger body is a list of plain SQL statements both dialects accept (``NEW.x`` and
 ``OLD.x`` references, ``INSERT ... ON CONFLICT DO UPDATE``, CASE for every branch). SQLite
@@ -13,8 +13,9 @@ check against):
 
 * **messages.delivery_latency_ms / read_latency_ms**: delivered - sent, read - delivered,
   whenever a status timestamp changes (the ingest only sets timestamps).
-* **delivery_rollups**, keyed by the hour of the message's ``created_at`` and its template
-  and language ('' for non-template messages), as sums of per-message contributions:
+* **delivery_rollups**, keyed by the hour of the message's ``created_at``, the phone number
+  that sent it (``phone_number_id``, since migration 0004) and its template and language
+  ('' for non-template messages), as sums of per-message contributions:
   ``sent`` = every outbound message recorded (an attempt, refused ones included),
   ``delivered``/``read`` = the timestamp is known, ``failed`` = the status is failed now,
   latency sums, counts and histogram buckets (bucket i holds latencies below
@@ -23,7 +24,8 @@ check against):
   ``clicks`` = quoting inbound messages that carry a button or list reply id.
   Every change of a row adds its new contribution and removes its old one, so events in
   any order, duplicates and deletions leave the sums equal to a GROUP BY over messages.
-* **error_rollups**: messages whose status is failed now, per error code (-1 if none).
+* **error_rollups**: messages whose status is failed now, per error code (-1 if none), under
+  the same key as delivery_rollups plus the code.
 * **Conversation figures**, when a message joins the conversation (an inbound message on
   insert, an outbound one when Meta accepted it: its wamid is set). Its time is its
   ``created_at``. The contact's previous such message (latest by created_at, then id)
@@ -41,11 +43,18 @@ Migration 0003 adds, kept by triggers on the rollup tables themselves (so every 
 a rollup row, reply credits included, is mirrored without knowing it):
 
 * **delivery_rollups_daily**: delivery_rollups summed per UTC day (``day_start``), same
-  template/language key and columns; **error_rollups_daily**: failures per day and code.
-  A period reads whole days there and only its edge hours from the hourly tables.
+  phone number/template/language key and columns; **error_rollups_daily**: failures per
+  day, phone number and code. A period reads whole days there and only its edge hours from
+  the hourly tables.
 * **score_rollups**: contacts per engagement-score decile (and the sum of their scores),
   filed by the hour of their latest message either way, kept by triggers on contacts; the
   dashboard's "contacts active since T per decile" sums it instead of scanning contacts.
+
+Migration 0004 adds ``phone_number_id`` to the keys of those four message rollups (several
+profiles, one number each, may share a database; the analytics filter by number). The
+conversation figures stay per contact, whatever number the contact wrote to. Migrations
+0002 and 0003 ran before it, on tables without the column: ``create_triggers`` and the
+rebuild (analytics/rebuild.py) read the shape of delivery_rollups and key accordingly.
 """
 
 from __future__ import annotations
@@ -168,7 +177,43 @@ DELIVERY_SUMS = [
 ]
 # Every summed column of delivery_rollups, as the daily table mirrors them.
 ROLLUP_COLUMNS = [*DELIVERY_SUMS, "replied", "clicks", *BUCKET_COLUMNS]
-_DELIVERY_KEY = "hour_start, template_name, template_language"
+NUMBER_COLUMN = "phone_number_id"
+
+
+def message_key(r: str, by_number: bool) -> dict[str, str]:
+    """The delivery_rollups key of message ``r``, column -> expression.
+
+    ``by_number``: the tables of migration 0004, keyed by phone number too.
+    """
+    key = {"hour_start": hour_sql(r)}
+    if by_number:
+        key[NUMBER_COLUMN] = f"COALESCE({r}.{NUMBER_COLUMN}, '')"
+    key["template_name"] = f"COALESCE({r}.template_name, '')"
+    key["template_language"] = f"COALESCE({r}.template_language, '')"
+    return key
+
+
+def error_key(r: str, by_number: bool) -> dict[str, str]:
+    """The error_rollups key of failed message ``r``: its delivery key and error code."""
+    return {**message_key(r, by_number), "error_code": f"COALESCE({r}.error_code, {UNKNOWN_ERROR_CODE})"}
+
+
+def delivery_key_columns(by_number: bool) -> tuple[str, ...]:
+    return tuple(message_key("m", by_number))
+
+
+def error_key_columns(by_number: bool) -> tuple[str, ...]:
+    return tuple(error_key("m", by_number))
+
+
+def daily_delivery_key_columns(by_number: bool) -> tuple[str, ...]:
+    """delivery_rollups_daily's key: the hourly one by day."""
+    return ("day_start", *delivery_key_columns(by_number)[1:])
+
+
+def daily_error_key_columns(by_number: bool) -> tuple[str, ...]:
+    """error_rollups_daily's key: day, number and code (the dashboard's only grouping)."""
+    return ("day_start", *([NUMBER_COLUMN] if by_number else []), "error_code")
 
 
 def _in_bucket(diff: str, i: int) -> str:
@@ -206,6 +251,15 @@ def _upsert_set(table: str, columns: list[str]) -> str:
     return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
 
 
+def _insert_select(table: str, key: dict[str, str], deltas: dict[str, str], tail: str) -> str:
+    """Add ``deltas`` to the row at ``key`` for each row ``SELECT ... {tail}`` yields."""
+    return (
+        f"INSERT INTO {table} ({', '.join([*key, *deltas])}) "
+        f"SELECT {', '.join([*key.values(), *deltas.values()])} {tail} "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {_upsert_set(table, list(deltas))}"
+    )
+
+
 def _add_to_row(table: str, key: dict[str, str], deltas: dict[str, str], dialect: str) -> str:
     """Add ``deltas`` to the row of ``table`` at ``key``, creating it if missing.
 
@@ -226,7 +280,7 @@ def _add_to_row(table: str, key: dict[str, str], deltas: dict[str, str], dialect
     return f"{update};\n  IF NOT FOUND THEN\n    {upsert};\n  END IF"
 
 
-def _rollup_delta(new: str | None, old: str | None, dialect: str) -> str:
+def _rollup_delta(new: str | None, old: str | None, dialect: str, by_number: bool) -> str:
     """Add ``new``'s contribution and remove ``old``'s (same key for both).
 
     0002 computed the same figures through nested derived tables, which PostgreSQL took
@@ -246,16 +300,7 @@ def _rollup_delta(new: str | None, old: str | None, dialect: str) -> str:
         else:
             assert o is not None
             deltas[c] = f"0 - {o[c]}"
-    return _add_to_row(
-        "delivery_rollups",
-        {
-            "hour_start": hour_sql(key),
-            "template_name": f"COALESCE({key}.template_name, '')",
-            "template_language": f"COALESCE({key}.template_language, '')",
-        },
-        deltas,
-        dialect,
-    )
+    return _add_to_row("delivery_rollups", message_key(key, by_number), deltas, dialect)
 
 
 # The status-update trigger fires only when a message's rollup contribution changes: the
@@ -275,14 +320,8 @@ _LATENCY_STALE = (
 )
 
 
-def _error_delta(r: str, sign: int, guard: str) -> str:
-    return (
-        "INSERT INTO error_rollups (hour_start, template_name, template_language, error_code, failures) "
-        f"SELECT {hour_sql(r)}, COALESCE({r}.template_name, ''), COALESCE({r}.template_language, ''), "
-        f"COALESCE({r}.error_code, {UNKNOWN_ERROR_CODE}), {sign} WHERE {guard} "
-        "ON CONFLICT (hour_start, template_name, template_language, error_code) DO UPDATE SET "
-        "failures = error_rollups.failures + excluded.failures"
-    )
+def _error_delta(r: str, sign: int, guard: str, by_number: bool) -> str:
+    return _insert_select("error_rollups", error_key(r, by_number), {"failures": str(sign)}, f"WHERE {guard}")
 
 
 def _latency_columns() -> str:
@@ -294,34 +333,31 @@ def _latency_columns() -> str:
     )
 
 
-def _reply_credit_from_inbound() -> str:
-    """An inbound message quoting one of ours: replied (first quote only) and clicks."""
+def _reply_credit_from_inbound(by_number: bool) -> str:
+    """An inbound message quoting one of ours: replied (first quote only) and clicks.
+
+    Credited to the quoted message's row (its number, whichever number the reply came to).
+    """
     first = (
         "NOT EXISTS (SELECT 1 FROM messages x WHERE x.context_wamid = NEW.context_wamid "
         "AND x.direction = 'in' AND x.id <> NEW.id)"
     )
-    return (
-        "INSERT INTO delivery_rollups (hour_start, template_name, template_language, replied, clicks) "
-        f"SELECT {hour_sql('o')}, COALESCE(o.template_name, ''), COALESCE(o.template_language, ''), "
-        f"{_flag(first)}, {_flag('NEW.reply_id IS NOT NULL')} FROM messages o "
-        "WHERE o.wamid = NEW.context_wamid AND o.direction = 'out' "
-        "ON CONFLICT (hour_start, template_name, template_language) DO UPDATE SET "
-        "replied = delivery_rollups.replied + excluded.replied, "
-        "clicks = delivery_rollups.clicks + excluded.clicks"
+    return _insert_select(
+        "delivery_rollups",
+        message_key("o", by_number),
+        {"replied": _flag(first), "clicks": _flag("NEW.reply_id IS NOT NULL")},
+        "FROM messages o WHERE o.wamid = NEW.context_wamid AND o.direction = 'out'",
     )
 
 
-def _reply_credit_from_outbound() -> str:
+def _reply_credit_from_outbound(by_number: bool) -> str:
     """An outbound message got its wamid after quoting replies were stored (order-tolerant)."""
     quotes = "FROM messages x WHERE x.context_wamid = NEW.wamid AND x.direction = 'in'"
-    return (
-        "INSERT INTO delivery_rollups (hour_start, template_name, template_language, replied, clicks) "
-        f"SELECT {hour_sql('NEW')}, COALESCE(NEW.template_name, ''), COALESCE(NEW.template_language, ''), "
-        f"1, (SELECT COUNT(*) {quotes} AND x.reply_id IS NOT NULL) "
-        f"WHERE EXISTS (SELECT 1 {quotes}) "
-        "ON CONFLICT (hour_start, template_name, template_language) DO UPDATE SET "
-        "replied = delivery_rollups.replied + excluded.replied, "
-        "clicks = delivery_rollups.clicks + excluded.clicks"
+    return _insert_select(
+        "delivery_rollups",
+        message_key("NEW", by_number),
+        {"replied": "1", "clicks": f"(SELECT COUNT(*) {quotes} AND x.reply_id IS NOT NULL)"},
+        f"WHERE EXISTS (SELECT 1 {quotes})",
     )
 
 
@@ -434,7 +470,7 @@ def _day_of(r: str, column: str = "hour_start") -> str:
     return f"(({r}.{column} / {DAY_MS}) * {DAY_MS})"
 
 
-def _daily_delta(new: str | None, old: str | None, dialect: str) -> str:
+def _daily_delta(new: str | None, old: str | None, dialect: str, by_number: bool) -> str:
     """Mirror a delivery_rollups row change into its day: + NEW's sums, - OLD's."""
     key = new or old
     assert key is not None
@@ -444,25 +480,18 @@ def _daily_delta(new: str | None, old: str | None, dialect: str) -> str:
             deltas[c] = f"{new}.{c} - {old}.{c}"
         else:
             deltas[c] = f"{new}.{c}" if new else f"0 - {old}.{c}"
-    return _add_to_row(
-        "delivery_rollups_daily",
-        {
-            "day_start": _day_of(key),
-            "template_name": f"{key}.template_name",
-            "template_language": f"{key}.template_language",
-        },
-        deltas,
-        dialect,
-    )
+    day_key = _day_key(key, daily_delivery_key_columns(by_number))
+    return _add_to_row("delivery_rollups_daily", day_key, deltas, dialect)
 
 
-def _daily_error_delta(r: str, failures: str, dialect: str) -> str:
-    return _add_to_row(
-        "error_rollups_daily",
-        {"day_start": _day_of(r), "error_code": f"{r}.error_code"},
-        {"failures": failures},
-        dialect,
-    )
+def _daily_error_delta(r: str, failures: str, dialect: str, by_number: bool) -> str:
+    day_key = _day_key(r, daily_error_key_columns(by_number))
+    return _add_to_row("error_rollups_daily", day_key, {"failures": failures}, dialect)
+
+
+def _day_key(r: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """A daily key from hourly row ``r``: its day, and the other key columns as they are."""
+    return {c: _day_of(r) if c == "day_start" else f"{r}.{c}" for c in columns}
 
 
 def activity_sql(r: str) -> str:
@@ -508,201 +537,214 @@ def _key_same(table_key: tuple[str, ...]) -> str:
     return " AND ".join(f"NEW.{k} = OLD.{k}" for k in table_key)
 
 
-_DR_KEY = ("hour_start", "template_name", "template_language")
-_ER_KEY = ("hour_start", "template_name", "template_language", "error_code")
+def _triggers(by_number: bool) -> list[Trigger]:
+    """Every trigger, keyed by phone number or not (the tables before migration 0004)."""
+    dr_key = delivery_key_columns(by_number)
+    er_key = error_key_columns(by_number)
+    return [
+        # -- messages ------------------------------------------------------------------------
+        Trigger(
+            "easymo_msg_out_ins",
+            "messages",
+            "INSERT",
+            "NEW.direction = 'out'",
+            lambda d, gap: [
+                _rollup_delta("NEW", None, d, by_number),
+                _error_delta("NEW", 1, "NEW.status = 'failed'", by_number),
+            ],
+        ),
+        # Latency columns. SQLite cannot assign NEW, so it updates the row after the fact;
+        # PostgreSQL sets them before the write, which spares a second row version (and, when
+        # the page is full, a second entry in each of the messages indexes) per status.
+        Trigger(
+            "easymo_msg_latency_ins",
+            "messages",
+            "INSERT",
+            f"NEW.direction = 'out' AND {_LATENCY_STALE}",
+            lambda d, gap: [_latency_columns()],
+            dialects=("sqlite",),
+        ),
+        Trigger(
+            "easymo_msg_latency_upd",
+            "messages",
+            "UPDATE OF sent_at, delivered_at, read_at",
+            f"NEW.direction = 'out' AND {_LATENCY_STALE}",
+            lambda d, gap: [_latency_columns()],
+            dialects=("sqlite",),
+        ),
+        Trigger(
+            "easymo_msg_latency",
+            "messages",
+            "INSERT OR UPDATE OF sent_at, delivered_at, read_at",
+            f"NEW.direction = 'out' AND {_LATENCY_STALE}",
+            lambda d, gap: [
+                "NEW.delivery_latency_ms := NEW.delivered_at - NEW.sent_at",
+                "NEW.read_latency_ms := NEW.read_at - NEW.delivered_at",
+            ],
+            dialects=("postgresql",),
+            timing="BEFORE",
+        ),
+        Trigger(
+            "easymo_msg_out_ins_conv",
+            "messages",
+            "INSERT",
+            "NEW.direction = 'out' AND NEW.wamid IS NOT NULL",
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound(by_number)],
+        ),
+        Trigger(
+            "easymo_msg_in_ins",
+            "messages",
+            "INSERT",
+            "NEW.direction = 'in'",
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_inbound(by_number)],
+        ),
+        # 0002 ran one trigger on every status column change; split by what each part reads,
+        # each fires only when its figures change (a "sent" report changes no rollup).
+        Trigger(
+            "easymo_msg_out_rollup",
+            "messages",
+            "UPDATE OF status, sent_at, delivered_at, read_at",
+            f"NEW.direction = 'out' AND ({_CONTRIBUTION_CHANGED})",
+            lambda d, gap: [_rollup_delta("NEW", "OLD", d, by_number)],
+        ),
+        Trigger(
+            "easymo_msg_out_error",
+            "messages",
+            "UPDATE OF status, error_code",
+            "NEW.direction = 'out' AND ((NEW.status = 'failed') <> (OLD.status = 'failed') "
+            "OR (NEW.status = 'failed' AND NEW.error_code IS DISTINCT FROM OLD.error_code))",
+            lambda d, gap: [
+                _error_delta(
+                    "OLD",
+                    -1,
+                    "OLD.status = 'failed' AND (NEW.status <> 'failed' "
+                    "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
+                    by_number,
+                ),
+                _error_delta(
+                    "NEW",
+                    1,
+                    "NEW.status = 'failed' AND (OLD.status <> 'failed' "
+                    "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
+                    by_number,
+                ),
+            ],
+        ),
+        Trigger(
+            "easymo_msg_out_wamid",
+            "messages",
+            "UPDATE OF wamid",
+            "NEW.direction = 'out' AND OLD.wamid IS NULL AND NEW.wamid IS NOT NULL",
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound(by_number)],
+        ),
+        Trigger(
+            "easymo_msg_out_del",
+            "messages",
+            "DELETE",
+            "OLD.direction = 'out'",
+            lambda d, gap: [
+                _rollup_delta(None, "OLD", d, by_number),
+                _error_delta("OLD", -1, "OLD.status = 'failed'", by_number),
+            ],
+        ),
+        Trigger(
+            "easymo_session_satisfaction",
+            "conversation_sessions",
+            "UPDATE OF satisfaction",
+            "NEW.satisfaction IS DISTINCT FROM OLD.satisfaction",
+            lambda d, gap: [_satisfaction_delta()],
+        ),
+        # -- daily mirrors and the score histogram (migration 0003) -------------------------------
+        Trigger(
+            "easymo_rollup_daily_ins",
+            "delivery_rollups",
+            "INSERT",
+            "1 = 1",
+            lambda d, gap: [_daily_delta("NEW", None, d, by_number)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_rollup_daily_upd",
+            "delivery_rollups",
+            "UPDATE",
+            _key_same(dr_key),
+            lambda d, gap: [_daily_delta("NEW", "OLD", d, by_number)],
+            daily=True,
+        ),
+        # Nothing re-keys a rollup row today; if something does, both days stay right.
+        Trigger(
+            "easymo_rollup_daily_rekey",
+            "delivery_rollups",
+            "UPDATE",
+            f"NOT ({_key_same(dr_key)})",
+            lambda d, gap: [_daily_delta(None, "OLD", d, by_number), _daily_delta("NEW", None, d, by_number)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_rollup_daily_del",
+            "delivery_rollups",
+            "DELETE",
+            "1 = 1",
+            lambda d, gap: [_daily_delta(None, "OLD", d, by_number)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_error_daily_ins",
+            "error_rollups",
+            "INSERT",
+            "NEW.failures <> 0",
+            lambda d, gap: [_daily_error_delta("NEW", "NEW.failures", d, by_number)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_error_daily_upd",
+            "error_rollups",
+            "UPDATE",
+            "NEW.failures <> OLD.failures OR NOT (" + _key_same(er_key) + ")",
+            lambda d, gap: [
+                _daily_error_delta("OLD", "0 - OLD.failures", d, by_number),
+                _daily_error_delta("NEW", "NEW.failures", d, by_number),
+            ],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_error_daily_del",
+            "error_rollups",
+            "DELETE",
+            "OLD.failures <> 0",
+            lambda d, gap: [_daily_error_delta("OLD", "0 - OLD.failures", d, by_number)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_contact_score_ins",
+            "contacts",
+            "INSERT",
+            f"{activity_sql('NEW')} IS NOT NULL",
+            lambda d, gap: [_score_delta("NEW", 1)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_contact_score_upd",
+            "contacts",
+            "UPDATE OF engagement_score, last_inbound_at, last_outbound_at",
+            f"NEW.engagement_score IS DISTINCT FROM OLD.engagement_score "
+            f"OR {activity_sql('NEW')} IS DISTINCT FROM {activity_sql('OLD')}",
+            lambda d, gap: [_score_delta("OLD", -1), _score_delta("NEW", 1)],
+            daily=True,
+        ),
+        Trigger(
+            "easymo_contact_score_del",
+            "contacts",
+            "DELETE",
+            f"{activity_sql('OLD')} IS NOT NULL",
+            lambda d, gap: [_score_delta("OLD", -1)],
+            daily=True,
+        ),
+    ]
 
-TRIGGERS: list[Trigger] = [
-    # -- messages ------------------------------------------------------------------------
-    Trigger(
-        "easymo_msg_out_ins",
-        "messages",
-        "INSERT",
-        "NEW.direction = 'out'",
-        lambda d, gap: [_rollup_delta("NEW", None, d), _error_delta("NEW", 1, "NEW.status = 'failed'")],
-    ),
-    # Latency columns. SQLite cannot assign NEW, so it updates the row after the fact;
-    # PostgreSQL sets them before the write, which spares a second row version (and, when
-    # the page is full, a second entry in each of the messages indexes) per status.
-    Trigger(
-        "easymo_msg_latency_ins",
-        "messages",
-        "INSERT",
-        f"NEW.direction = 'out' AND {_LATENCY_STALE}",
-        lambda d, gap: [_latency_columns()],
-        dialects=("sqlite",),
-    ),
-    Trigger(
-        "easymo_msg_latency_upd",
-        "messages",
-        "UPDATE OF sent_at, delivered_at, read_at",
-        f"NEW.direction = 'out' AND {_LATENCY_STALE}",
-        lambda d, gap: [_latency_columns()],
-        dialects=("sqlite",),
-    ),
-    Trigger(
-        "easymo_msg_latency",
-        "messages",
-        "INSERT OR UPDATE OF sent_at, delivered_at, read_at",
-        f"NEW.direction = 'out' AND {_LATENCY_STALE}",
-        lambda d, gap: [
-            "NEW.delivery_latency_ms := NEW.delivered_at - NEW.sent_at",
-            "NEW.read_latency_ms := NEW.read_at - NEW.delivered_at",
-        ],
-        dialects=("postgresql",),
-        timing="BEFORE",
-    ),
-    Trigger(
-        "easymo_msg_out_ins_conv",
-        "messages",
-        "INSERT",
-        "NEW.direction = 'out' AND NEW.wamid IS NOT NULL",
-        lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound()],
-    ),
-    Trigger(
-        "easymo_msg_in_ins",
-        "messages",
-        "INSERT",
-        "NEW.direction = 'in'",
-        lambda d, gap: [*_conversation(gap), _reply_credit_from_inbound()],
-    ),
-    # 0002 ran one trigger on every status column change; split by what each part reads,
-    # each fires only when its figures change (a "sent" report changes no rollup).
-    Trigger(
-        "easymo_msg_out_rollup",
-        "messages",
-        "UPDATE OF status, sent_at, delivered_at, read_at",
-        f"NEW.direction = 'out' AND ({_CONTRIBUTION_CHANGED})",
-        lambda d, gap: [_rollup_delta("NEW", "OLD", d)],
-    ),
-    Trigger(
-        "easymo_msg_out_error",
-        "messages",
-        "UPDATE OF status, error_code",
-        "NEW.direction = 'out' AND ((NEW.status = 'failed') <> (OLD.status = 'failed') "
-        "OR (NEW.status = 'failed' AND NEW.error_code IS DISTINCT FROM OLD.error_code))",
-        lambda d, gap: [
-            _error_delta(
-                "OLD",
-                -1,
-                "OLD.status = 'failed' AND (NEW.status <> 'failed' "
-                "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
-            ),
-            _error_delta(
-                "NEW",
-                1,
-                "NEW.status = 'failed' AND (OLD.status <> 'failed' "
-                "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
-            ),
-        ],
-    ),
-    Trigger(
-        "easymo_msg_out_wamid",
-        "messages",
-        "UPDATE OF wamid",
-        "NEW.direction = 'out' AND OLD.wamid IS NULL AND NEW.wamid IS NOT NULL",
-        lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound()],
-    ),
-    Trigger(
-        "easymo_msg_out_del",
-        "messages",
-        "DELETE",
-        "OLD.direction = 'out'",
-        lambda d, gap: [_rollup_delta(None, "OLD", d), _error_delta("OLD", -1, "OLD.status = 'failed'")],
-    ),
-    Trigger(
-        "easymo_session_satisfaction",
-        "conversation_sessions",
-        "UPDATE OF satisfaction",
-        "NEW.satisfaction IS DISTINCT FROM OLD.satisfaction",
-        lambda d, gap: [_satisfaction_delta()],
-    ),
-    # -- daily mirrors and the score histogram (migration 0003) -------------------------------
-    Trigger(
-        "easymo_rollup_daily_ins",
-        "delivery_rollups",
-        "INSERT",
-        "1 = 1",
-        lambda d, gap: [_daily_delta("NEW", None, d)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_rollup_daily_upd",
-        "delivery_rollups",
-        "UPDATE",
-        _key_same(_DR_KEY),
-        lambda d, gap: [_daily_delta("NEW", "OLD", d)],
-        daily=True,
-    ),
-    # Nothing re-keys a rollup row today; if something does, both days stay right.
-    Trigger(
-        "easymo_rollup_daily_rekey",
-        "delivery_rollups",
-        "UPDATE",
-        f"NOT ({_key_same(_DR_KEY)})",
-        lambda d, gap: [_daily_delta(None, "OLD", d), _daily_delta("NEW", None, d)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_rollup_daily_del",
-        "delivery_rollups",
-        "DELETE",
-        "1 = 1",
-        lambda d, gap: [_daily_delta(None, "OLD", d)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_error_daily_ins",
-        "error_rollups",
-        "INSERT",
-        "NEW.failures <> 0",
-        lambda d, gap: [_daily_error_delta("NEW", "NEW.failures", d)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_error_daily_upd",
-        "error_rollups",
-        "UPDATE",
-        "NEW.failures <> OLD.failures OR NOT (" + _key_same(_ER_KEY) + ")",
-        lambda d, gap: [
-            _daily_error_delta("OLD", "0 - OLD.failures", d),
-            _daily_error_delta("NEW", "NEW.failures", d),
-        ],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_error_daily_del",
-        "error_rollups",
-        "DELETE",
-        "OLD.failures <> 0",
-        lambda d, gap: [_daily_error_delta("OLD", "0 - OLD.failures", d)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_contact_score_ins",
-        "contacts",
-        "INSERT",
-        f"{activity_sql('NEW')} IS NOT NULL",
-        lambda d, gap: [_score_delta("NEW", 1)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_contact_score_upd",
-        "contacts",
-        "UPDATE OF engagement_score, last_inbound_at, last_outbound_at",
-        f"NEW.engagement_score IS DISTINCT FROM OLD.engagement_score "
-        f"OR {activity_sql('NEW')} IS DISTINCT FROM {activity_sql('OLD')}",
-        lambda d, gap: [_score_delta("OLD", -1), _score_delta("NEW", 1)],
-        daily=True,
-    ),
-    Trigger(
-        "easymo_contact_score_del",
-        "contacts",
-        "DELETE",
-        f"{activity_sql('OLD')} IS NOT NULL",
-        lambda d, gap: [_score_delta("OLD", -1)],
-        daily=True,
-    ),
-]
+
+# The current schema's; their names are those of every revision.
+TRIGGERS: list[Trigger] = _triggers(by_number=True)
 # Triggers of earlier revisions, dropped wherever they may still exist.
 RETIRED: list[tuple[str, str]] = [("easymo_msg_out_status", "messages")]
 
@@ -739,13 +781,20 @@ def has_daily_tables(conn: Connection) -> bool:
     return inspect(conn).has_table("delivery_rollups_daily")
 
 
-def create_triggers(conn: Connection, *, daily: bool | None = None) -> None:
-    """Create every trigger the schema has tables for (``daily``: None detects 0003's)."""
+def has_number_key(conn: Connection) -> bool:
+    """Whether the message rollups are keyed by phone number (migration 0004)."""
+    return any(c["name"] == NUMBER_COLUMN for c in inspect(conn).get_columns("delivery_rollups"))
+
+
+def create_triggers(conn: Connection, *, daily: bool | None = None, by_number: bool | None = None) -> None:
+    """Create every trigger the schema has tables for (None detects 0003's and 0004's)."""
     dialect = conn.dialect.name
     if daily is None:
         daily = has_daily_tables(conn)
+    if by_number is None:
+        by_number = has_number_key(conn)
     gap = _GAP_SQL[dialect]
-    for t in TRIGGERS:
+    for t in _triggers(by_number):
         if dialect in t.dialects and (daily or not t.daily):
             for stmt in _create_ddl(t, dialect, gap):
                 conn.exec_driver_sql(stmt)

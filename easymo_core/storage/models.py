@@ -311,21 +311,24 @@ class DeliveryFigures:
 
 
 class DeliveryRollup(DeliveryFigures, Base):
-    """Hourly delivery figures per template and language ('' for non-template messages)."""
+    """Hourly delivery figures per phone number, template and language ('' for non-template
+    messages); the number is the sending one, messages.phone_number_id (0004)."""
 
     __tablename__ = "delivery_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class ErrorRollup(Base):
-    """Hourly failures per template, language and Meta error code."""
+    """Hourly failures per phone number, template, language and Meta error code."""
 
     __tablename__ = "error_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
     error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -369,16 +372,19 @@ class DeliveryRollupDaily(DeliveryFigures, Base):
     __tablename__ = "delivery_rollups_daily"
 
     day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class ErrorRollupDaily(Base):
-    """error_rollups summed per UTC day and error code (the dashboard's only grouping)."""
+    """error_rollups summed per UTC day, phone number and error code (the dashboard's only
+    grouping)."""
 
     __tablename__ = "error_rollups_daily"
 
     day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

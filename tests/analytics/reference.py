@@ -37,8 +37,10 @@ def score(n_in: int, n_out: int, replies: int, last_in: int | None, last_out: in
 @dataclass
 class Expected:
     latencies: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
-    delivery: dict[tuple[int, str, str], dict[str, int]] = field(default_factory=dict)
-    errors: dict[tuple[int, str, str, int], int] = field(default_factory=dict)
+    # (hour, phone number, template, language); without_numbers() drops the number
+    delivery: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    # (hour, phone number, template, language, error code); likewise
+    errors: dict[tuple[Any, ...], int] = field(default_factory=dict)
     response_ms: dict[int, int | None] = field(default_factory=dict)
     # session as a frozenset of message ids -> its figures
     sessions: dict[frozenset[int], dict[str, int]] = field(default_factory=dict)
@@ -58,7 +60,7 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
         if m["direction"] == "in" and m["context_wamid"]:
             quotes[m["context_wamid"]].append(m)
 
-    def drow(key: tuple[int, str, str]) -> dict[str, int]:
+    def drow(key: tuple[Any, ...]) -> dict[str, int]:
         return exp.delivery.setdefault(key, defaultdict(int))
 
     for m in msgs:
@@ -67,7 +69,8 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
         dl = m["delivered_at"] - m["sent_at"] if m["delivered_at"] and m["sent_at"] else None
         rd = m["read_at"] - m["delivered_at"] if m["read_at"] and m["delivered_at"] else None
         exp.latencies[m["id"]] = (dl, rd)
-        key = (m["created_at"] // HOUR * HOUR, m["template_name"] or "", m["template_language"] or "")
+        key = (m["created_at"] // HOUR * HOUR, m["phone_number_id"] or "", m["template_name"] or "",
+               m["template_language"] or "")
         r = drow(key)
         r["sent"] += 1
         r["delivered"] += m["delivered_at"] is not None
@@ -152,20 +155,46 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
     return exp
 
 
+def without_numbers(exp: Expected) -> Expected:
+    """The figures keyed as before migration 0004: all phone numbers summed."""
+    delivery: dict[tuple[Any, ...], dict[str, int]] = {}
+    for (hour, _number, *rest), figures in exp.delivery.items():
+        row = delivery.setdefault((hour, *rest), defaultdict(int))
+        for k, v in figures.items():
+            row[k] += v
+    errors: dict[tuple[Any, ...], int] = defaultdict(int)
+    for (hour, _number, *rest), n in exp.errors.items():
+        errors[(hour, *rest)] += n
+    return Expected(exp.latencies, delivery, dict(errors), exp.response_ms, exp.sessions, exp.contacts,
+                    exp.activity)
+
+
+def _expected(conn: Connection, gap_ms: int, by_number: bool) -> Expected:
+    exp = recompute(conn, gap_ms)
+    return exp if by_number else without_numbers(exp)
+
+
+def _number_key(by_number: bool) -> tuple[str, ...]:
+    return ("phone_number_id",) if by_number else ()
+
+
 def nonzero(d: dict[str, Any]) -> dict[str, int]:
     return {k: int(v) for k, v in d.items() if v}
 
 
-def compare(conn: Connection, gap_ms: int) -> None:
-    """Assert every trigger-kept figure equals its recomputation (messages name the culprit)."""
-    exp = recompute(conn, gap_ms)
+def compare(conn: Connection, gap_ms: int, *, by_number: bool = True) -> None:
+    """Assert every trigger-kept figure equals its recomputation (messages name the culprit).
+
+    ``by_number``: the rollups are keyed by phone number (False: the tables before 0004).
+    """
+    exp = _expected(conn, gap_ms, by_number)
     msgs = {m["id"]: m for m in rows(conn, "SELECT * FROM messages")}
     for mid, (dl, rd) in exp.latencies.items():
         assert (msgs[mid]["delivery_latency_ms"], msgs[mid]["read_latency_ms"]) == (dl, rd), f"latency of {mid}"
     for mid, m in msgs.items():
         assert m["response_ms"] == exp.response_ms.get(mid), f"response_ms of message {mid}"
 
-    keys = ("hour_start", "template_name", "template_language")
+    keys = ("hour_start", *_number_key(by_number), "template_name", "template_language")
     got_delivery = {
         tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
         for r in rows(conn, "SELECT * FROM delivery_rollups")
@@ -175,7 +204,7 @@ def compare(conn: Connection, gap_ms: int) -> None:
     assert got_delivery == want_delivery, "delivery_rollups"
 
     got_errors = {
-        (r["hour_start"], r["template_name"], r["template_language"], r["error_code"]): r["failures"]
+        tuple(r[k] for k in (*keys, "error_code")): r["failures"]
         for r in rows(conn, "SELECT * FROM error_rollups") if r["failures"]
     }
     assert got_errors == exp.errors, "error_rollups"
@@ -210,17 +239,17 @@ def compare(conn: Connection, gap_ms: int) -> None:
     assert got_activity == want_activity, "activity_rollups"
 
 
-def compare_daily(conn: Connection, gap_ms: int) -> None:
+def compare_daily(conn: Connection, gap_ms: int, *, by_number: bool = True) -> None:
     """The daily rollups and the score histogram (migration 0003) against the recomputation."""
-    exp = recompute(conn, gap_ms)
-    want_days: dict[tuple[int, str, str], dict[str, int]] = {}
-    for (hour, name, lang), figures in exp.delivery.items():
-        day = want_days.setdefault((hour // DAY * DAY, name, lang), defaultdict(int))
+    exp = _expected(conn, gap_ms, by_number)
+    want_days: dict[tuple[Any, ...], dict[str, int]] = {}
+    for (hour, *rest), figures in exp.delivery.items():
+        day = want_days.setdefault((hour // DAY * DAY, *rest), defaultdict(int))
         for k, v in figures.items():
             day[k] += v
     want = {k: nonzero(v) for k, v in want_days.items()}
     want = {k: v for k, v in want.items() if v}
-    keys = ("day_start", "template_name", "template_language")
+    keys = ("day_start", *_number_key(by_number), "template_name", "template_language")
     got = {
         tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
         for r in rows(conn, "SELECT * FROM delivery_rollups_daily")
@@ -228,11 +257,13 @@ def compare_daily(conn: Connection, gap_ms: int) -> None:
     got = {k: v for k, v in got.items() if v}
     assert got == want, "delivery_rollups_daily"
 
-    want_errors: dict[tuple[int, int], int] = defaultdict(int)
-    for (hour, _name, _lang, code), n in exp.errors.items():
-        want_errors[(hour // DAY * DAY, code)] += n
+    # Per day, number (if keyed by it) and code: the hourly key without template/language.
+    want_errors: dict[tuple[Any, ...], int] = defaultdict(int)
+    for (hour, *rest), n in exp.errors.items():
+        want_errors[(hour // DAY * DAY, *rest[:-3], rest[-1])] += n
+    error_keys = ("day_start", *_number_key(by_number), "error_code")
     got_errors = {
-        (r["day_start"], r["error_code"]): r["failures"]
+        tuple(r[k] for k in error_keys): r["failures"]
         for r in rows(conn, "SELECT * FROM error_rollups_daily") if r["failures"]
     }
     assert got_errors == {k: v for k, v in want_errors.items() if v}, "error_rollups_daily"
@@ -254,3 +285,27 @@ def compare_daily(conn: Connection, gap_ms: int) -> None:
         n, total = got_scores[key]
         assert n == len(scores), f"score_rollups contacts at {key}"
         assert abs(total - sum(scores)) < 1e-6, f"score_rollups score_sum at {key}"
+
+
+@dataclass
+class NumberFigures:
+    """The dashboard's message figures of one phone number, summed over all its hours."""
+
+    totals: dict[str, int]
+    templates: dict[tuple[str, str], dict[str, int]]
+    errors: dict[int | None, int]  # None: Meta gave no code
+
+
+def number_figures(exp: Expected, phone: str) -> NumberFigures:
+    totals: dict[str, int] = defaultdict(int)
+    templates: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (_hour, number, name, lang), figures in exp.delivery.items():
+        if number == phone:
+            for k, v in figures.items():
+                totals[k] += v
+                templates[(name, lang)][k] += v
+    errors: dict[int | None, int] = defaultdict(int)
+    for (_hour, number, _name, _lang, code), n in exp.errors.items():
+        if number == phone:
+            errors[None if code == -1 else code] += n
+    return NumberFigures(dict(totals), {k: dict(v) for k, v in templates.items()}, dict(errors))

@@ -16,7 +16,8 @@ from easymo_core.analytics.period import DAY_MS, PeriodError, resolve_period
 from easymo_core.analytics.plain import plain_dashboard
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import from_ms
-from tests.analytics.test_trigger_properties import T0, Chooser, History, play, reset
+from tests.analytics.reference import number_figures, recompute
+from tests.analytics.test_trigger_properties import PHONES, T0, Chooser, History, play, reset
 
 
 def seeded(db: Database, seed: int, steps: int = 60) -> History:
@@ -88,8 +89,8 @@ def test_daily_latency_series_reads_days_and_edges_as_the_hours_sum(db: Database
         got = delivery.latency_series(conn, period)
         # The same percentiles from the hourly table alone, summed per day here.
         want: dict[int, LatencyPoint] = {}
-        for r in conn.execute(delivery.LATENCY_SERIES_SQL,
-                              {"start": period.start_ms, "end": period.end_ms, "step": DAY_MS}):
+        hourly = delivery.series_sql(delivery.LATENCY_SERIES, daily=False, filtered=False)
+        for r in conn.execute(hourly, {"start": period.start_ms, "end": period.end_ms, "step": DAY_MS}):
             dl = [int(r._mapping[c] or 0) for c in delivery.DL]
             rd = [int(r._mapping[c] or 0) for c in delivery.RD]
             want[int(r.bucket_start)] = LatencyPoint(
@@ -108,3 +109,68 @@ def test_headline_is_the_dashboards_tile_figures(db: Database) -> None:
     assert board.totals.sent > 0
     assert (head.totals, head.latency, head.engagement, head.satisfaction) == \
         (board.totals, board.latency, board.engagement, board.satisfaction)
+
+
+COUNTS = ("sent", "delivered", "read", "failed", "replied", "clicks")
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_message_figures_of_one_phone_number(db: Database, seed: int) -> None:
+    """One number's message figures are those of its messages alone, all numbers' their sum;
+    conversation figures are all numbers' either way."""
+    h = seeded(db, seed)
+    # Over 48 h and not day-aligned: whole days and edge hours are both read.
+    period = resolve_period(start=from_ms(T0) - timedelta(hours=30, minutes=20),
+                            end=from_ms(h.t) + timedelta(hours=50, minutes=10))
+    analytics = Analytics(db)
+    whole = analytics.dashboard(period)
+    with db.engine.connect() as conn:
+        exp = recompute(conn, 1_800_000)
+    boards = {}
+    for phone in PHONES:
+        board = analytics.dashboard(period, phone_number_id=phone)
+        want = number_figures(exp, phone)
+        assert board.phone_number_id == phone and board.totals.sent > 0
+        assert {c: getattr(board.totals, c) for c in COUNTS} == {c: want.totals.get(c, 0) for c in COUNTS}
+        assert board.latency.delivery_histogram == [want.totals.get(f"dl_h{i:02d}", 0) for i in range(12)]
+        assert board.latency.read_histogram == [want.totals.get(f"rd_h{i:02d}", 0) for i in range(12)]
+        assert {(t.name, t.language): {c: getattr(t, c) for c in COUNTS} for t in board.templates} == {
+            k: {c: v.get(c, 0) for c in COUNTS} for k, v in want.templates.items()}
+        assert {e.code: e.failures for e in board.errors} == want.errors
+        assert comparable(board) == comparable(plain_dashboard(db, period, phone_number_id=phone))
+        assert (board.engagement, board.satisfaction, board.flows) == \
+            (whole.engagement, whole.satisfaction, whole.flows)
+        assert [p.messages_in for p in board.series] == [p.messages_in for p in whole.series]
+        assert analytics.headline(period, phone_number_id=phone).totals == board.totals
+        boards[phone] = board
+    assert whole.phone_number_id is None
+    for c in COUNTS:
+        assert getattr(whole.totals, c) == sum(getattr(b.totals, c) for b in boards.values())
+    assert whole.latency.delivery_histogram == [sum(x) for x in zip(
+        *(b.latency.delivery_histogram for b in boards.values()), strict=True)]
+    failures: dict[int | None, int] = {}
+    for b in boards.values():
+        for e in b.errors:
+            failures[e.code] = failures.get(e.code, 0) + e.failures
+    assert {e.code: e.failures for e in whole.errors} == failures
+    for i, point in enumerate(whole.series):
+        assert point.sent == sum(b.series[i].sent for b in boards.values())
+        assert point.replied == sum(b.series[i].replied for b in boards.values())
+    for phone in PHONES:
+        with db.engine.connect() as conn:
+            got = {p.start_ms: p for p in delivery.latency_series(conn, period, phone)}
+        assert got == reference_latency(exp, phone, got)
+    assert analytics.dashboard(period, phone_number_id="000").totals.sent == 0
+
+
+def reference_latency(exp: Any, phone: str, buckets: dict[int, LatencyPoint]) -> dict[int, LatencyPoint]:
+    """Per-day latency percentiles of ``phone``'s messages, from the recomputed histograms."""
+    days: dict[int, list[int]] = {t: [0] * 24 for t in buckets}
+    for (hour, number, _name, _lang), figures in exp.delivery.items():
+        if number == phone:
+            hist = days[hour - hour % DAY_MS]
+            for i in range(12):
+                hist[i] += figures.get(f"dl_h{i:02d}", 0)
+                hist[12 + i] += figures.get(f"rd_h{i:02d}", 0)
+    return {t: LatencyPoint(t, percentile(h[:12], 0.5), percentile(h[:12], 0.95),
+                            percentile(h[12:], 0.5), percentile(h[12:], 0.95)) for t, h in days.items()}

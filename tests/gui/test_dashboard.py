@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from app.dashboard_data import PeriodChoice
 from app.views.dashboard_page import DashboardPage, Thresholds
 from easymo_core.bench.analytics import bulk_load
+from easymo_core.bench.log_data import generate_messages
 from easymo_core.cli.main import main
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
@@ -50,9 +51,10 @@ def make_page(qtbot: Any, services: Any, jobs: Any, hub: Any, **kw: Any) -> Dash
     return page
 
 
-def stats_json(db: Database, period: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+def stats_json(db: Database, period: str, capsys: pytest.CaptureFixture[str],
+               *extra: str) -> dict[str, Any]:
     with pytest.raises(SystemExit) as exit_:
-        main(["--db-url", str(db.engine.url), "stats", "--json", "--period", period])
+        main(["--db-url", str(db.engine.url), "stats", "--json", "--period", period, *extra])
     out, err = capsys.readouterr()
     assert exit_.value.code in (0, None), err
     return json.loads(out)  # type: ignore[no-any-return]
@@ -116,6 +118,49 @@ def test_period_switch_gives_the_figures_of_easymo_stats(qtbot: Any, gen_db: Dat
         assert len(page.messages_chart.points) == len(want["series"])
         seen.add(t["sent"])
     assert len(seen) == 3  # the three periods really differ on this data
+
+
+def test_number_filter_shows_one_numbers_message_figures_as_easymo_stats_does(
+        qtbot: Any, tmp_path: Path, jobs: Any, hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'two-numbers.db'}")
+    migrate.upgrade(db)
+    numbers = ("100000000000001", "100000000000002")
+    generate_messages(db, 2000, days=2, contacts=80, numbers=numbers)
+    try:
+        page = make_page(qtbot, SimpleNamespace(db=db), jobs, hub, live=False)
+        qtbot.waitUntil(lambda: page.number_combo.count() == 3, timeout=10_000)
+        assert page.number_combo.isVisible()  # two numbers sent: the filter is offered
+        everyone = page.snapshot.board
+        assert everyone.phone_number_id is None
+        page.number_combo.setCurrentIndex(page.number_combo.findData(numbers[1]))
+        qtbot.waitUntil(lambda: page.snapshot.board.phone_number_id == numbers[1], timeout=10_000)
+        board = page.snapshot.board
+        want = stats_json(db, "24h", capsys, "--phone-number-id", numbers[1])
+        got = board.to_dict()
+        if got["period"] != want["period"]:  # the hour turned between the two reads
+            page.refresh_now()
+            start = want["period"]["start_ms"]
+            qtbot.waitUntil(lambda: page.snapshot.board.period.start_ms == start, timeout=10_000)
+            board, got = page.snapshot.board, page.snapshot.board.to_dict()
+        for key in ("totals", "latency", "errors", "templates"):
+            assert got[key] == want[key], key
+        assert 0 < board.totals.sent < everyone.totals.sent
+        assert page.tiles["sent"].value.text() == f"{board.totals.sent:,}"
+        # People figures are per contact: the page says they are for all numbers.
+        assert page.tiles["active_users"].name.text().endswith("· all numbers")
+        assert page.tiles["sent"].name.text() == "Sent"
+        assert page.charts["scores"].title.text().endswith("· all numbers")
+        assert page.charts["errors"].title.text() == "Failures by error code"
+        asked: list[dict[str, Any]] = []
+        page.open_messages.connect(asked.append)
+        page.errors_chart.activated.emit({"status": "failed"})
+        assert asked[-1] == {"status": "failed", "number": numbers[1]}
+        page.set_number(None)
+        qtbot.waitUntil(lambda: page.snapshot.board.phone_number_id is None, timeout=10_000)
+        assert page.snapshot.board.totals.sent >= everyone.totals.sent
+        assert page.tiles["active_users"].name.text() == "Active users"
+    finally:
+        db.dispose()
 
 
 def test_click_on_failure_bar_filters_the_log(qtbot: Any, window: Any) -> None:

@@ -224,3 +224,25 @@ def test_in_the_console_the_scheduler_feeds_the_log_and_the_status_bar(qtbot: An
     qtbot.waitUntil(lambda: page.model.log_row(0).status == "read", timeout=15_000)
     assert page.model.pages_fetched == fetched
     assert any(r.direction == "in" and r.body == "hello from the test" for r in page.model.rows())
+
+
+def test_number_filter_is_offered_once_a_second_number_sent(qtbot: Any, tmp_path: Path, jobs: Any,
+                                                            hub: Any) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'numbers.db'}")
+    migrate.upgrade(db)
+    numbers = ("100000000000001", "100000000000002")
+    generate_messages(db, 400, days=2, now=NOW, contacts=20, numbers=numbers)
+    try:
+        p = MessagesPage(_Services(db, MessageQueries(db), _Templates()), jobs, hub)
+        qtbot.addWidget(p)
+        p.show()
+        p.activated()
+        qtbot.waitUntil(lambda: p.number.count() == 3, timeout=10_000)
+        assert p.number.isVisible()
+        p.set_filter(number=numbers[1], period=None)
+        qtbot.waitUntil(lambda: p.model.filter.number == numbers[1] and not p.model.loading,
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: p.count_label.text().startswith("200 messages"), timeout=10_000)
+        assert p.model.rowCount() == 200
+    finally:
+        db.dispose()

@@ -7,10 +7,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from easymo_core.bench.log_data import generate_messages
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import ConversationFlow, FlowState
+from easymo_core.storage.models import ConversationFlow, FlowState, Message
 from tests.scheduler.helpers import add_message, at
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -143,3 +145,18 @@ def test_export_writes_the_filtered_rows_and_cancel_leaves_no_file(db: Database,
     cancelled = q.export_csv(f, target, progress=progress, cancelled=stop, chunk=100)
     assert cancelled.cancelled and cancelled.rows == 100
     assert not target.exists() and not (tmp_path / "cancelled.csv.part").exists()
+
+
+def test_number_filter_keeps_one_sending_number_and_choices_list_them(db: Database) -> None:
+    numbers = ("100000000000001", "100000000000002")
+    generate_messages(db, 400, days=2, now=NOW, contacts=20, numbers=numbers)
+    q = LogQueries(db)
+    assert q.choices()["numbers"] == list(numbers)
+    for number in numbers:
+        rows = q.page(LogFilter(number=number), limit=1000).rows
+        assert len(rows) == 200
+        assert q.count(LogFilter(number=number)) == (200, False)
+    with db.engine.connect() as conn:
+        first = {r for (r,) in conn.execute(select(Message.id).where(Message.phone_number_id == numbers[0]))}
+    assert {r.id for r in q.page(LogFilter(number=numbers[0]), limit=1000).rows} == first
+    assert not LogFilter(number=numbers[1]).is_empty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from easymo_core.errors import DatabaseError
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Base
+from tests.analytics.reference import compare, compare_daily
+from tests.analytics.test_trigger_properties import PHONES, Chooser, History, play, reset
 
 EXPECTED_TABLES = set(Base.metadata.tables)
 
@@ -35,6 +38,43 @@ def test_models_match_migrations(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models differ from the migrations: {diff}"
+
+
+def _rollups_equal_messages(db: Database, by_number: bool) -> None:
+    with db.engine.connect() as conn:
+        compare(conn, GAP_MS, by_number=by_number)
+        compare_daily(conn, GAP_MS, by_number=by_number)
+
+
+GAP_MS = 1_800_000
+
+
+def test_0004_keys_existing_rollups_by_phone_number(empty_db_url: str) -> None:
+    """Upgraded with messages of two numbers in it, the rollups are theirs per number; the
+    downgrade sums them again. The triggers of each revision keep counting new traffic."""
+    db = Database(empty_db_url)
+    try:
+        migrate.upgrade(db, "0003_daily_rollups")
+        reset(db, GAP_MS)
+        history = History(db, Chooser(rnd=random.Random(21)))
+        play(history, 40)
+        _rollups_equal_messages(db, by_number=False)
+
+        assert migrate.upgrade(db).state == "current"
+        with db.engine.connect() as conn:
+            numbers = set(conn.execute(text("SELECT DISTINCT phone_number_id FROM delivery_rollups")).scalars())
+        assert numbers == set(PHONES)
+        _rollups_equal_messages(db, by_number=True)
+        play(history, 20)
+        _rollups_equal_messages(db, by_number=True)
+
+        assert migrate.downgrade(db, "0003_daily_rollups").current == "0003_daily_rollups"
+        assert "phone_number_id" not in {c["name"] for c in inspect(db.engine).get_columns("error_rollups")}
+        _rollups_equal_messages(db, by_number=False)
+        play(history, 20)
+        _rollups_equal_messages(db, by_number=False)
+    finally:
+        db.dispose()
 
 
 def test_database_newer_than_code_is_refused(db: Database) -> None:
