@@ -362,7 +362,8 @@ class MainWindow(QMainWindow):
             "compose": lambda: ComposerPage(svc, self.jobs, self.hub,
                                             profile_name=session.profile.name, sandbox=sandbox),
             "dashboard": lambda: self._dashboard_page(session),
-            "messages": lambda: MessagesPage(svc, self.jobs, self.hub),
+            "messages": lambda: MessagesPage(svc, self.jobs, self.hub,
+                                             number_names=self.store.number_names()),
             "flows": lambda: flows_page(session, self.jobs),
         }
 
@@ -370,7 +371,8 @@ class MainWindow(QMainWindow):
         from app.views.dashboard_page import DashboardPage, Thresholds
 
         page = DashboardPage(session.services, self.jobs, self.hub,
-                             thresholds=Thresholds.of(session.profile))
+                             thresholds=Thresholds.of(session.profile),
+                             number_names=self.store.number_names())
         page.open_messages.connect(self.open_messages)
         return page
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.dashboard_data import PeriodChoice, Snapshot, change, load
 from app.hub import Hub
+from app.number_label import number_label
 from app.views.page import Page
 from app.widgets.banner import Banner
 from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, TemplatesChart
@@ -64,6 +65,11 @@ class Thresholds:
         return cls(profile.alert_error_rate, profile.alert_webhook_lag_s)
 
 
+def _scope(snap: Snapshot) -> str | None:
+    """What the per-contact figures say when the message figures are one number's."""
+    return "all numbers" if snap.board.phone_number_id is not None else None
+
+
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
@@ -75,12 +81,14 @@ class DashboardPage(Page):
     refreshed = Signal(object)
 
     def __init__(self, services: Any, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
-                 live: bool = True, parent: QWidget | None = None) -> None:
+                 live: bool = True, number_names: dict[str, str] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Dashboard", "Delivery, engagement and system health, live.", parent)
         self.services, self.jobs, self.hub = services, jobs, hub
         self.thresholds = thresholds or Thresholds()
         self.choice = PeriodChoice("24h")
         self.number: str | None = None  # the sending phone-number id shown; None: all
+        self.number_names = number_names or {}  # profile name by phone-number id
         self.snapshot: Snapshot | None = None
         self.min_interval_ms = 2000
         self.apply_ms: collections.deque[float] = collections.deque(maxlen=200)
@@ -253,7 +261,7 @@ class DashboardPage(Page):
         self.number = number
         index = self.number_combo.findData(number)
         if index < 0 and number is not None:
-            self.number_combo.addItem(number, number)
+            self.number_combo.addItem(number_label(number, self.number_names), number)
             index = self.number_combo.count() - 1
         if self.number_combo.currentIndex() != index:
             self.number_combo.blockSignals(True)
@@ -272,7 +280,7 @@ class DashboardPage(Page):
             while self.number_combo.count() > 1:
                 self.number_combo.removeItem(1)
             for n in wanted:
-                self.number_combo.addItem(n, n)
+                self.number_combo.addItem(number_label(n, self.number_names), n)
             self.number_combo.setCurrentIndex(max(self.number_combo.findData(self.number), 0))
             self.number_combo.blockSignals(False)
         self._show_numbers()
@@ -386,16 +394,15 @@ class DashboardPage(Page):
     def _finish(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self._fill_numbers(snap.numbers)
-        scope = "all numbers" if snap.board.phone_number_id is not None else None
-        for key in ALL_NUMBERS_TILES:
-            self.tiles[key].set_scope(scope)
         for key in ALL_NUMBERS_CHARTS:
-            self.charts[key].set_scope(scope)
+            self.charts[key].set_scope(_scope(snap))
         self._check_alerts(snap)
         self.status_label.setText(f"Updated {datetime.now():%H:%M:%S} · "
                                   f"{snap.load_ms:.0f} ms")
 
     def _show_tiles(self, snap: Snapshot) -> None:
+        for key in ALL_NUMBERS_TILES:
+            self.tiles[key].set_scope(_scope(snap))
         b, p = snap.board, snap.previous
         t, pt = b.totals, p.totals
         e, pe = b.engagement, p.engagement

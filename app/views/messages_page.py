@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.hub import Hub
 from app.models.log_model import BODY, COLUMNS, STATUS, LogModel
+from app.number_label import number_label
 from app.views.conversation_view import ConversationView
 from app.views.message_detail import MessageDetailPane, load_detail
 from app.views.page import Page, card
@@ -51,10 +52,12 @@ SEARCH_HELP = (
 
 class MessagesPage(Page):
     def __init__(self, services: Any, jobs: Jobs, hub: Hub, *,
-                 queries: LogQueries | None = None, parent: QWidget | None = None) -> None:
+                 queries: LogQueries | None = None, number_names: dict[str, str] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Messages", "Every message in and out, with its full status history.",
                          parent)
         self.services, self.jobs, self.hub = services, jobs, hub
+        self.number_names = number_names or {}  # profile name by phone-number id
         self.queries = queries or LogQueries(services.db)
         self.export_button = self.add_action("Export CSV…", name="ExportButton")
         self.export_button.clicked.connect(self.choose_export)
@@ -232,7 +235,8 @@ class MessagesPage(Page):
     def _fill_choices(self, choices: dict[str, list[Any]]) -> None:
         for combo, values, fmt in ((self.template, choices.get("templates", []), str),
                                    (self.error, choices.get("error_codes", []), lambda c: f"Error {c}"),
-                                   (self.number, choices.get("numbers", []), str)):
+                                   (self.number, choices.get("numbers", []),
+                                    lambda n: number_label(n, self.number_names))):
             current = combo.currentData()
             combo.blockSignals(True)
             while combo.count() > 1:

@@ -18,8 +18,8 @@ class KpiTile(QFrame):
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
         box.setSpacing(1)
-        self.label = label
         self.name = QLabel(label)
+        self.scope: str | None = None
         self.name.setObjectName("KpiLabel")
         self.value = QLabel("…")
         self.value.setObjectName("KpiValue")
@@ -30,10 +30,9 @@ class KpiTile(QFrame):
         box.addWidget(self.delta)
 
     def set_scope(self, scope: str | None) -> None:
-        """Say what a filter leaves out, after the name ("all numbers"); None: nothing."""
-        text = f"{self.label} · {scope}" if scope else self.label
-        if self.name.text() != text:
-            self.name.setText(text)
+        """Say what a filter leaves out ("all numbers") on the change line, which has room
+        for it in a narrow tile; None: nothing. Shown from the next set_figure."""
+        self.scope = scope
 
     def set_figure(self, value: str, change: float | None, tooltip: str = "", *,
                    points: bool = False) -> None:
@@ -43,14 +42,14 @@ class KpiTile(QFrame):
         self.value.setText(value)
         self.setToolTip(tooltip)
         if change is None:
-            text, trend = "– vs previous", "flat"
+            text, trend = ("– vs previous" if not self.scope else "–"), "flat"
         else:
             arrow = "▲" if change > 0 else "▼" if change < 0 else "■"
             unit = " pt" if points else "%"
-            text = f"{arrow} {abs(change) * 100:.1f}{unit} vs previous"
+            text = f"{arrow} {abs(change) * 100:.1f}{unit}" + (" vs previous" if not self.scope else "")
             good = (change > 0) == self.higher_is_better
             trend = "flat" if abs(change) < 0.0005 else "good" if good else "bad"
-        self.delta.setText(text)
+        self.delta.setText(f"{text} · {self.scope}" if self.scope else text)
         if self.delta.property("trend") != trend:
             self.delta.setProperty("trend", trend)
             # Dynamic properties only restyle after an unpolish/polish (a live update

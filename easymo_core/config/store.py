@@ -72,6 +72,23 @@ class ProfileStore:
         stored = sorted(self._read().get("profiles", {}))
         return [SANDBOX, *[n for n in stored if n != SANDBOX]]
 
+    def number_names(self) -> dict[str, str]:
+        """Profile name by phone-number id, for menus that list numbers (a profile that no
+        longer reads is left out: the menu then shows its bare id)."""
+        names: dict[str, str] = {}
+        try:
+            profiles = self.names()
+        except ConfigError:
+            return names  # a corrupt file is reported where profiles are edited, not here
+        for name in profiles:
+            try:
+                number = self.get(name).phone_number_id
+            except ConfigError:
+                continue
+            if number:
+                names.setdefault(number, name)
+        return names
+
     def active_name(self) -> str:
         return str(self._read().get("active", SANDBOX))
 

@@ -95,3 +95,13 @@ def test_remove_active_falls_back_to_sandbox() -> None:
     store.use("prod")
     store.remove("prod")
     assert store.active_name() == SANDBOX
+
+
+def test_number_names_give_each_phone_number_its_profile() -> None:
+    store = ProfileStore()
+    store.save(_real("prod", phone_number_id="1234567890"))
+    store.save(_real("shop", phone_number_id="5550001"))
+    assert store.number_names() == {sd.SANDBOX_PHONE_NUMBER_ID: SANDBOX, "1234567890": "prod",
+                                    "5550001": "shop"}
+    store.path.write_text("active = [unclosed")
+    assert store.number_names() == {}  # menus fall back to bare ids

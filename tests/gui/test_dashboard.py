@@ -127,9 +127,12 @@ def test_number_filter_shows_one_numbers_message_figures_as_easymo_stats_does(
     numbers = ("100000000000001", "100000000000002")
     generate_messages(db, 2000, days=2, contacts=80, numbers=numbers)
     try:
-        page = make_page(qtbot, SimpleNamespace(db=db), jobs, hub, live=False)
+        page = make_page(qtbot, SimpleNamespace(db=db), jobs, hub, live=False,
+                         number_names={numbers[0]: "shop"})
         qtbot.waitUntil(lambda: page.number_combo.count() == 3, timeout=10_000)
         assert page.number_combo.isVisible()  # two numbers sent: the filter is offered
+        assert [page.number_combo.itemText(i) for i in range(3)] == [
+            "All numbers", f"shop · {numbers[0]}", numbers[1]]
         everyone = page.snapshot.board
         assert everyone.phone_number_id is None
         page.number_combo.setCurrentIndex(page.number_combo.findData(numbers[1]))
@@ -147,8 +150,8 @@ def test_number_filter_shows_one_numbers_message_figures_as_easymo_stats_does(
         assert 0 < board.totals.sent < everyone.totals.sent
         assert page.tiles["sent"].value.text() == f"{board.totals.sent:,}"
         # People figures are per contact: the page says they are for all numbers.
-        assert page.tiles["active_users"].name.text().endswith("· all numbers")
-        assert page.tiles["sent"].name.text() == "Sent"
+        assert page.tiles["active_users"].delta.text().endswith("· all numbers")
+        assert "all numbers" not in page.tiles["sent"].delta.text()
         assert page.charts["scores"].title.text().endswith("· all numbers")
         assert page.charts["errors"].title.text() == "Failures by error code"
         asked: list[dict[str, Any]] = []
@@ -158,7 +161,7 @@ def test_number_filter_shows_one_numbers_message_figures_as_easymo_stats_does(
         page.set_number(None)
         qtbot.waitUntil(lambda: page.snapshot.board.phone_number_id is None, timeout=10_000)
         assert page.snapshot.board.totals.sent >= everyone.totals.sent
-        assert page.tiles["active_users"].name.text() == "Active users"
+        assert page.tiles["active_users"].delta.text().endswith("vs previous")
     finally:
         db.dispose()
 
