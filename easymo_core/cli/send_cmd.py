@@ -302,7 +302,7 @@ def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool) -
     interrupted = {"stop": False}
 
     def on_sigint(signum: int, frame: Any) -> None:
-        interrupted["stop"] = True  # finish the current send, then stop cleanly
+        interrupted["stop"] = True  # finish the sends in flight (one batch), then stop cleanly
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     bar: Any = None

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.phone import normalize_phone
@@ -152,11 +152,27 @@ def _plan(
     return _Planned(index, key, payload, values, decision.fallback, decision.note)
 
 
-def _existing(processor: MessageProcessor, keys: list[str]) -> dict[str, SendOutcome]:
-    """Keys already used: their outcome, so a retried batch never sends twice."""
-    found: dict[str, SendOutcome] = {}
+def _existing(processor: MessageProcessor, keys: list[str]) -> dict[str, SendOutcome | EasymoError]:
+    """Keys already used: their outcome, so a retried batch never sends twice; for a send
+    still queued with no answer, the OutcomeUnknown a single send raises, for that message
+    alone (a resumed bulk job meets those after a crash)."""
+    from easymo_core.messaging import processor as proc
+    from easymo_core.messaging.outcome import OutcomeUnknown
+
+    messages_t = proc.messages_t
+    with processor.db.engine.connect() as conn:
+        used = set(conn.execute(
+            select(messages_t.c.idempotency_key).where(messages_t.c.idempotency_key.in_(keys))
+        ).scalars())
+    found: dict[str, SendOutcome | EasymoError] = {}
     for key in keys:
-        outcome = processor._existing(key)
+        if key not in used:
+            continue  # one query for the batch instead of a session per key
+        try:
+            outcome = processor._existing(key)
+        except OutcomeUnknown as exc:
+            found[key] = exc
+            continue
         if outcome is not None:
             found[key] = outcome
     return found

@@ -19,21 +19,31 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from easymo_core.cloudapi.errors import PayloadError
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.errors import EasymoError
-from easymo_core.messaging.outcome import OutcomeUnknown, TemplateRefused
+from easymo_core.messaging.batch import DEFAULT_CONCURRENCY, TemplateRequest
+from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome
 from easymo_core.messaging.processor import MessageProcessor
-from easymo_core.storage.models import BulkJob, BulkRecipient
+from easymo_core.storage.models import BulkJob, BulkRecipient, table_of
 from easymo_core.storage.types import utcnow
 from easymo_core.templates.params import TemplateParams
 from easymo_core.templates.variables import check_parameters
 
 log = logging.getLogger(__name__)
 Progress = Callable[["BulkProgress"], None]
+
+
+# Recipients per batch, all in flight at once: recorded queued together, sent together,
+# recorded together. A stop (Ctrl-C) lets the batch in flight finish. A hard crash (kill,
+# power) can leave one batch queued with no answer: those recipients are reported unknown
+# and reconciled from Meta's status webhooks, never sent twice; one send at a time
+# bounded that to one recipient, at a whole round trip to Meta per recipient.
+CHUNK = DEFAULT_CONCURRENCY
 
 
 class BulkError(EasymoError):
@@ -170,44 +180,35 @@ class BulkSender:
             ).all()
         by_line = {r.line: r for r in good}
         prog = BulkProgress(job_id=job_id, total=len(pending))
+        todo = []
         for rec in pending:
-            if rec.status in ("sent", "failed"):
-                if rec.status == "sent":
-                    prog.sent += 1
-                else:
-                    prog.failed += 1
-                continue
+            if rec.status == "sent":
+                prog.sent += 1
+            elif rec.status == "failed":
+                prog.failed += 1
+            else:
+                todo.append(rec)
+        # Through the processor's batch path: the same checks and records as one send, with
+        # CHUNK requests in flight at once. One send at a time waited a whole round trip
+        # per recipient (136 msg/s on loopback, a few per second against Meta's RTT).
+        for start in range(0, len(todo), CHUNK):
             if stop is not None and stop():
                 break
-            row = by_line[rec.line_no]
-            key = f"bulk:{job_id}:{rec.line_no}"
-            try:
-                outcome = self.processor.send_template(
-                    row.phone, name, language, row.params, source=source, idempotency_key=key
-                )
-            except OutcomeUnknown as exc:
-                prog.unknown += 1
-                self._set(rec.id, "unknown", exc.message)
-            except (TemplateRefused, PayloadError) as exc:
-                prog.failed += 1
-                self._set(rec.id, "failed", exc.one_line())
-            else:
-                if outcome.status == "failed":
-                    prog.failed += 1
-                    self._set(
-                        rec.id,
-                        "failed",
-                        outcome.error.one_line() if outcome.error else "failed",
-                        outcome.message_id,
-                    )
-                elif outcome.status == "queued":
-                    prog.unknown += 1
-                    self._set(
-                        rec.id, "unknown", "answer lost; reconciled from status webhooks", outcome.message_id
-                    )
-                else:
-                    prog.sent += 1
-                    self._set(rec.id, "sent", None, outcome.message_id)
+            chunk = todo[start:start + CHUNK]
+            requests = [
+                TemplateRequest(by_line[rec.line_no].phone, name, language,
+                                by_line[rec.line_no].params,
+                                idempotency_key=f"bulk:{job_id}:{rec.line_no}")
+                for rec in chunk
+            ]
+            changes = []
+            answers = self.processor.send_template_batch(requests, source=source, concurrency=CHUNK)
+            for rec, answer in zip(chunk, answers, strict=True):
+                status, error, message_id = _recipient_state(answer)
+                setattr(prog, status, getattr(prog, status) + 1)  # a counter of that name
+                changes.append({"r_id": rec.id, "status": status, "error": error,
+                                "message_id": message_id})
+            self._set_many(changes)
             if progress:
                 progress(prog)
         with self.db.session() as s:
@@ -274,13 +275,29 @@ class BulkSender:
             )
             return job.id
 
-    def _set(self, recipient_id: int, status: str, error: str | None, message_id: int | None = None) -> None:
-        with self.db.session() as s:
-            s.execute(
-                update(BulkRecipient)
-                .where(BulkRecipient.id == recipient_id)
-                .values(status=status, error=error, message_id=message_id)
+    def _set_many(self, changes: list[dict[str, Any]]) -> None:
+        recipients = table_of(BulkRecipient)
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(recipients).where(recipients.c.id == bindparam("r_id")).values(
+                    status=bindparam("status"), error=bindparam("error"),
+                    message_id=bindparam("message_id"),
+                ),
+                changes,
             )
+
+
+def _recipient_state(answer: SendOutcome | EasymoError) -> tuple[str, str | None, int | None]:
+    """A recipient's status (a BulkProgress counter), error and message from its send."""
+    if isinstance(answer, OutcomeUnknown):
+        return "unknown", answer.message, None
+    if isinstance(answer, EasymoError):  # refused before it left: template, parameters, payload
+        return "failed", answer.one_line(), None
+    if answer.status == "failed":
+        return "failed", answer.error.one_line() if answer.error else "failed", answer.message_id
+    if answer.status == "queued":
+        return "unknown", "answer lost; reconciled from status webhooks", answer.message_id
+    return "sent", None, answer.message_id
 
 
 def dry_run(
