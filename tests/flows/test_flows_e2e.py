@@ -32,6 +32,10 @@ def test_a_flow_completes(flow_stack: FlowStack) -> None:
     assert rate.type == "interactive" and rate.payload["interactive"]["type"] == "list"
     s.write(ANA, list_id="r5", to=rate.wamid)
     wait_for(lambda: s.state(ANA).status == "completed", what="completion")
+    # The end step is committed before its message goes out (never a send for a step the
+    # state did not reach), so the last send's answer lands a moment after "completed".
+    wait_for(lambda: len(s.flow_messages(ANA)) == 3
+             and all(m.status != "queued" for m in s.flow_messages(ANA)), what="the last send's answer")
     sent = s.flow_messages(ANA)
     assert [m.body for m in sent] == ["Did your order arrive?", "How was the delivery?", "Thank you!"]
     assert all(m.wamid and m.status != "failed" for m in sent)
