@@ -136,13 +136,16 @@ def _child() -> int:
         k: tuple(v) if isinstance(v, list) else v for k, v in settings["options"].items()
     }
     try:
+        stack = SandboxStack(profile, **options)
         try:
-            stack = SandboxStack(profile, **options)
             stack.start()
-        except EasymoError:
+        except (EasymoError, RuntimeError):
             # The default port looked free and was taken before the server bound it (a
-            # race in the stack's check-then-bind); on a second try the check sees it taken
-            # and the stack falls back to any free port.
+            # race in the stack's check-then-bind; the server reports it as RuntimeError):
+            # on a second try the check sees it taken and the stack falls back to any free
+            # port.
+            with contextlib.suppress(Exception):
+                stack.stop()
             stack = SandboxStack(profile, **options)
             stack.start()
     except EasymoError as exc:

@@ -16,7 +16,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -151,12 +150,16 @@ def test_bulk_interrupted_then_resumed_sends_everyone_once(
     wanted = {p.lstrip("+") for p in phones}
     assert set(after) <= wanted and max(after.values()) == 1, "someone got the template twice"
     missing = wanted - set(after)
-    # SIGKILL can land between recording a batch's sends and their requests leaving the
-    # machine: those recipients (one batch at most) are reported as unknown, never blindly
-    # re-sent, never sent twice. Ctrl-C lets the batch in flight finish: nobody is left out.
-    assert len(missing) <= (CHUNK if sig == signal.SIGKILL else 0)
-    summary: dict[str, Any] = {"unknown": int(out.split(" unknown")[0].rsplit(" ", 1)[-1])}
-    assert summary["unknown"] == len(missing)
+    unknown = int(out.split(" unknown")[0].rsplit(" ", 1)[-1])
+    if sig == signal.SIGKILL:
+        # SIGKILL lands while a batch is in flight: its recipients are reported unknown,
+        # never blindly re-sent, never sent twice. Some of their requests had reached Meta
+        # (they are reconciled from the status webhooks, unless those came first and the
+        # resume found them sent); the others are the ones missing.
+        assert len(missing) <= unknown <= CHUNK
+    else:
+        # Ctrl-C lets the batch in flight finish: nobody is left out or left unknown.
+        assert (len(missing), unknown) == (0, 0)
     assert "240" in out.splitlines()[-1]
 
 
