@@ -38,6 +38,7 @@ from app.views.page import Page
 from app.widgets.banner import Banner
 from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, TemplatesChart
 from app.widgets.chart_card import ChartCard, fmt_pct
+from app.widgets.choice_menu import refill
 from app.widgets.kpi_tile import KpiTile
 from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
 from app.workers import Jobs
@@ -274,16 +275,8 @@ class DashboardPage(Page):
         self.refresh_now()
 
     def _fill_numbers(self, numbers: list[str]) -> None:
-        known = [self.number_combo.itemData(i) for i in range(1, self.number_combo.count())]
         wanted = sorted(set(numbers) | ({self.number} if self.number is not None else set()))
-        if known != wanted:
-            self.number_combo.blockSignals(True)
-            while self.number_combo.count() > 1:
-                self.number_combo.removeItem(1)
-            for n in wanted:
-                self.number_combo.addItem(number_label(n, self.number_names), n)
-            self.number_combo.setCurrentIndex(max(self.number_combo.findData(self.number), 0))
-            self.number_combo.blockSignals(False)
+        refill(self.number_combo, wanted, lambda n: number_label(n, self.number_names))
         self._show_numbers()
 
     def _show_numbers(self) -> None:

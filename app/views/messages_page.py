@@ -35,6 +35,7 @@ from app.views.conversation_view import ConversationView
 from app.views.message_detail import MessageDetailPane, load_detail
 from app.views.page import Page, card
 from app.widgets.badge import StatusBadgeDelegate
+from app.widgets.choice_menu import refill
 from app.workers import Jobs
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.models import MESSAGE_STATUSES
@@ -237,18 +238,7 @@ class MessagesPage(Page):
                                    (self.error, choices.get("error_codes", []), lambda c: f"Error {c}"),
                                    (self.number, choices.get("numbers", []),
                                     lambda n: number_label(n, self.number_names))):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-            for v in values:
-                combo.addItem(fmt(v), v)
-            index = combo.findData(current)
-            if current is not None and index < 0:
-                combo.addItem(fmt(current), current)
-                index = combo.count() - 1
-            combo.setCurrentIndex(max(index, 0))
-            combo.blockSignals(False)
+            refill(combo, values, fmt)
         self._show_number_filter()
 
     def _show_number_filter(self) -> None:
