@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from easymo_core.config import Profile, ProfileStore, resolve_profile
 from easymo_core.config.paths import log_dir
@@ -108,6 +109,16 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except DBAPIError as exc:  # the server refused a statement mid-command (already retried if transient)
+        log.info("database error", exc_info=True)  # the trace to the file, not the terminal
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        click.echo(
+            f"error: the database refused a change ({redact(reason)[:200]}); what was already "
+            f"recorded stays recorded: run the same command again (details in "
+            f"{log_dir() / 'easymo.log'})",
+            err=True,
+        )
+        return 1
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: log the trace to the file, show one line

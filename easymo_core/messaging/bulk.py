@@ -277,14 +277,13 @@ class BulkSender:
 
     def _set_many(self, changes: list[dict[str, Any]]) -> None:
         recipients = table_of(BulkRecipient)
-        with self.db.engine.begin() as conn:
-            conn.execute(
-                update(recipients).where(recipients.c.id == bindparam("r_id")).values(
-                    status=bindparam("status"), error=bindparam("error"),
-                    message_id=bindparam("message_id"),
-                ),
-                changes,
-            )
+        self.db.transaction(lambda conn: conn.execute(
+            update(recipients).where(recipients.c.id == bindparam("r_id")).values(
+                status=bindparam("status"), error=bindparam("error"),
+                message_id=bindparam("message_id"),
+            ),
+            changes,
+        ))
 
 
 def _recipient_state(answer: SendOutcome | EasymoError) -> tuple[str, str | None, int | None]:

@@ -119,8 +119,8 @@ class StatusIngest:
 
     # -- public API ------------------------------------------------------------------
     def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
-        with self.db.engine.begin() as conn:
-            result = self.ingest_in(conn, batch, webhook_event_id=webhook_event_id)
+        result = self.db.transaction(
+            lambda conn: self.ingest_in(conn, batch, webhook_event_id=webhook_event_id))
         self.notify_committed(result)
         return result
 

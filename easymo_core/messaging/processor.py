@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
@@ -34,7 +34,11 @@ from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, table_of
 from easymo_core.storage.types import utcnow
 from easymo_core.templates.params import TemplateParams, display_value
-from easymo_core.templates.render import render_plain_text, render_preview, send_components
+from easymo_core.templates.render import (
+    checked_send_components,
+    render_plain_text,
+    render_preview,
+)
 from easymo_core.templates.store import TemplateRecord, TemplateService
 
 log = logging.getLogger(__name__)
@@ -309,15 +313,19 @@ class MessageProcessor:
             "updated_at": now,
             "queued_at": now,
         }
-        with self.db.engine.begin() as conn:
-            return int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+        return self.db.transaction(lambda conn: int(
+            conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one()))
 
     def _record_accepted(self, row_id: int, wamid: str, wa_id: str) -> None:
         now = self.clock()
-        with self.db.engine.begin() as conn:
+
+        def write(conn: Connection) -> None:
+            # "wamid IS NULL": the webhook ingest may have linked the row from the echoed
+            # key already (its status webhook can beat this commit); it is then further
+            # along than "accepted" and must stay so.
             conn.execute(
                 update(messages_t)
-                .where(messages_t.c.id == row_id)
+                .where(messages_t.c.id == row_id, messages_t.c.wamid.is_(None))
                 .values(
                     wamid=wamid,
                     status="accepted",
@@ -332,6 +340,8 @@ class MessageProcessor:
             # A status may have arrived before this answer: apply it now.
             self.ingest.apply_pending(conn, [wamid])
 
+        self.db.transaction(write)
+
     def _record_failure(self, row_id: int, exc: EasymoError) -> None:
         now = self.clock()
         self._mark(
@@ -345,8 +355,8 @@ class MessageProcessor:
 
     def _mark(self, row_id: int, **values: Any) -> None:
         values["updated_at"] = self.clock()
-        with self.db.engine.begin() as conn:
-            conn.execute(update(messages_t).where(messages_t.c.id == row_id).values(**values))
+        self.db.transaction(lambda conn: conn.execute(
+            update(messages_t).where(messages_t.c.id == row_id).values(**values)))
 
     # -- idempotency ------------------------------------------------------------------
     def _existing(self, key: str) -> SendOutcome | None:
@@ -448,7 +458,8 @@ def _template_payload(
         "template": {
             "name": record.name,
             "language": {"code": record.language},
-            "components": send_components(record.definition, params),
+            # decide() only picks a record whose parameters check_parameters passed
+            "components": checked_send_components(record.definition, params),
         },
         "biz_opaque_callback_data": key,
     }

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from easymo_core.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled
+# back whole and may simply run again.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 5
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def is_transient(err: BaseException) -> bool:
+    """True for a failure that running the same transaction again can cure."""
+    orig = getattr(err, "orig", None)
+    return isinstance(err, exc.DBAPIError) and getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def parse_url(url: str) -> URL:
@@ -151,6 +167,31 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def transaction(
+        self, work: Callable[[Connection], T], *, attempts: int = TRANSACTION_ATTEMPTS
+    ) -> T:
+        """``work`` in one transaction, run again when PostgreSQL rolled it back as a
+        deadlock victim or a serialization failure.
+
+        Writers that share rows through the analytics triggers (the hour's rollup row, a
+        message that the sender and the webhook ingest both touch) can meet in opposite
+        order; the server then aborts one of them, and the right answer is to run it again,
+        not to fail a send or park a webhook POST for recovery. ``work`` must be safe to
+        repeat: it runs from the start, on a fresh transaction.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except exc.DBAPIError as err:
+                if attempt == attempts or not is_transient(err):
+                    raise
+                log.info("transaction rolled back by the server (%s), attempt %d of %d",
+                         getattr(err.orig, "sqlstate", "?"), attempt, attempts)
+                # Jitter: the two writers must not meet again on the same beat.
+                time.sleep(random.uniform(0.005, 0.02) * attempt)
+        raise AssertionError("unreachable")
 
     def ping(self) -> None:
         """Connect once; raise DatabaseError naming the problem."""

@@ -107,6 +107,15 @@ def send_components(defn: TemplateDefinition, params: TemplateParams) -> list[JS
     problems = check_parameters(defn, params)
     if problems:
         raise TemplateParameterError(problems)
+    return checked_send_components(defn, params)
+
+
+def checked_send_components(defn: TemplateDefinition, params: TemplateParams) -> list[JSON]:
+    """``send_components`` for ``params`` that ``check_parameters`` has just passed.
+
+    The processor decides with that check (the fallback rules need its verdict) and then
+    builds: checking twice was a tenth of a send's CPU at Meta's 1,000 messages/s.
+    """
     req = required_parameters(defn)
     named = defn.parameter_format == ParameterFormat.NAMED
     components: list[JSON] = []

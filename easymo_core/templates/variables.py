@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from easymo_core.cloudapi.limits import (
@@ -60,6 +61,7 @@ def is_named(name: str) -> bool:
     return _NAMED_RE.fullmatch(name) is not None and not _digits(name)
 
 
+@lru_cache(maxsize=4096)
 def variables(text: str | None) -> tuple[str, ...]:
     """The distinct variables of ``text`` in the order a sender gives their values.
 

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from easymo_core.messaging.ingest import IngestResult, StatusIngest
 from easymo_core.messaging.webhook_payload import WebhookBatch, parse_envelope
@@ -156,16 +156,19 @@ class DurableIntake:
         self._ingest_group(list(zip(ids, (it.batch for it in group), strict=True)))
 
     def _ingest_group(self, pairs: list[tuple[int, WebhookBatch]]) -> IngestResult | None:
+        def work(conn: Connection) -> IngestResult:
+            total = IngestResult()
+            for event_id, batch in pairs:
+                total.merge(self.ingest.ingest_in(conn, batch, webhook_event_id=event_id))
+            conn.execute(
+                update(events_t)
+                .where(events_t.c.id.in_([p[0] for p in pairs]))
+                .values(processed_at=utcnow())
+            )
+            return total
+
         try:
-            with self.db.engine.begin() as conn:
-                total = IngestResult()
-                for event_id, batch in pairs:
-                    total.merge(self.ingest.ingest_in(conn, batch, webhook_event_id=event_id))
-                conn.execute(
-                    update(events_t)
-                    .where(events_t.c.id.in_([p[0] for p in pairs]))
-                    .values(processed_at=utcnow())
-                )
+            total = self.db.transaction(work)
         except Exception as exc:
             # The raw POSTs are durable; recover() will try them again.
             self.stats.failed_ingest += len(pairs)

@@ -132,3 +132,16 @@ def test_no_keyring_backend_one_line(capsys: pytest.CaptureFixture[str], tmp_pat
     finally:
         keyring.set_keyring(previous)
     assert code == 1 and "EASYMO_ACCESS_TOKEN" in err and err.count("\n") == 1
+
+
+def test_a_statement_the_database_refuses_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:  # the schema version says current, the table is gone
+        conn.execute(text("DROP TABLE messages"))
+    db.dispose()
+    code, _, err = run(capsys, "--db-url", url, "messages", "list")
+    assert code == 1 and err.count("\n") == 1
+    assert "the database refused a change" in err and "no such table: messages" in err
+    assert "run the same command again" in err and "Traceback" not in err

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.batch import TemplateRequest
 from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
+from easymo_core.messaging.webhook_payload import parse_envelope
 from easymo_core.storage.models import Message
 from easymo_core.templates.params import TemplateParams
 from tests.e2e.conftest import Stack, wait_for
@@ -67,3 +72,47 @@ def test_batch_failure_of_one_request_is_recorded_on_its_row(stack: Stack) -> No
         assert row is not None and row.status == first.status and row.wamid is None
         # failed: the error is on the row; queued: the answer was lost and it says so
         assert row.error_title if first.status == "failed" else "outcome unknown" in (row.error_detail or "")
+
+
+def _status_first(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every send's "sent" webhook reach the ingest before the sender records the
+    answer, as a fast receiver can: the ingest then links the row from the echoed key."""
+    processor = stack.services.processor
+    real = processor.client.send_payload
+
+    def send(payload: dict[str, Any], *, idempotency_key: str | None = None) -> Any:
+        result = real(payload, idempotency_key=idempotency_key)
+        event = {"id": result.wamid, "status": "sent", "timestamp": str(int(time.time())),
+                 "recipient_id": payload["to"], "biz_opaque_callback_data": idempotency_key}
+        processor.ingest.ingest(parse_envelope(_envelope(event)))
+        return result
+
+    monkeypatch.setattr(processor.client, "send_payload", send)
+
+
+def _envelope(status: dict[str, Any]) -> dict[str, Any]:
+    value = {"messaging_product": "whatsapp", "statuses": [status],
+             "metadata": {"display_phone_number": "15550100001", "phone_number_id": "1"}}
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": "2", "changes": [{"field": "messages", "value": value}]}]}
+
+
+def test_a_status_that_beats_the_send_answer_is_not_undone(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.services.templates.sync()
+    _status_first(stack, monkeypatch)
+    batch = stack.services.processor.send_template_batch([_req(i) for i in range(6)], concurrency=3)
+    single = stack.services.processor.send_template(
+        "+15550409999", "order_update", "en_US",
+        TemplateParams(header={"1": "#9"}, body={"1": "Ana", "2": "Friday"}, buttons={1: "9"}))
+    wamids = [o.wamid for o in [*batch, single] if isinstance(o, SendOutcome)]
+    assert len(wamids) == 7 and all(wamids)
+    with stack.db.session() as s:
+        rows = s.scalars(select(Message).where(Message.wamid.in_(wamids))).all()
+    # Linked by the ingest and moved on to "sent": the sender's "accepted" must not undo it
+    # (a real status webhook may have moved it further since).
+    assert len(rows) == 7
+    assert all(r.status in ("sent", "delivered", "read", "failed") for r in rows), \
+        [r.status for r in rows]
+    assert all(r.sent_at is not None for r in rows)

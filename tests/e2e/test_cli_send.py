@@ -119,11 +119,12 @@ def _bulk_process(path: Path) -> subprocess.Popen[str]:
     )
 
 
-def _interrupt_after(stack: Stack, proc: subprocess.Popen[str], count: int, sig: int) -> None:
+def _interrupt_after(stack: Stack, proc: subprocess.Popen[str], count: int, sig: int) -> str:
+    """The interrupted run's stderr."""
     wait_for(lambda: sum(sent_to(stack).values()) >= count or proc.poll() is not None, 60, "sends")
     assert proc.poll() is None, "the bulk run finished before it could be interrupted"
     proc.send_signal(sig)
-    proc.communicate(timeout=30)
+    return proc.communicate(timeout=30)[1]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
@@ -137,9 +138,9 @@ def test_bulk_interrupted_then_resumed_sends_everyone_once(
     path = tmp_path / "r.csv"
     write_csv(path, phones)
     proc = _bulk_process(path)
-    _interrupt_after(cli_env, proc, 10, sig)
+    err = _interrupt_after(cli_env, proc, 10, sig)
     if sig == signal.SIGINT:
-        assert proc.returncode == 130
+        assert proc.returncode == 130, err
     before = sent_to(cli_env)
     assert 10 <= sum(before.values()) < len(phones)
     cli_env.control("config", slow_rate=0.0)
