@@ -158,10 +158,16 @@ class CloudAPIClient:
         return self._send(payload, idempotency_key)
 
     def send_payload(
-        self, payload: Mapping[str, Any], *, idempotency_key: str | None = None
+        self, payload: Mapping[str, Any], *, idempotency_key: str | None = None,
+        checked: bool = False,
     ) -> SendResult:
-        """Send a message payload built elsewhere; it is checked like the builders' own."""
-        return self._send(validate_message(payload), idempotency_key)
+        """Send a message payload built elsewhere; it is checked like the builders' own.
+
+        ``checked=True`` says the payload is what ``validate_message`` returned a moment ago
+        (the processor validates before it records): checking it twice was a measurable
+        share of a send at 1,000 messages/s.
+        """
+        return self._send(payload if checked else validate_message(payload), idempotency_key)
 
     def _send(self, payload: Mapping[str, Any], idempotency_key: str | None) -> SendResult:
         core = self._core

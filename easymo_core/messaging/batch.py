@@ -185,7 +185,7 @@ def _deliver_all(
 
     def one(p: _Planned) -> Any:
         try:
-            return processor.client.send_payload(p.payload, idempotency_key=p.key)
+            return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True)
         except (SendOutcomeUnknown, CloudAPIError, PayloadError) as exc:
             return exc
 

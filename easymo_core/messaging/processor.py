@@ -266,7 +266,7 @@ class MessageProcessor:
         self, row_id: int, payload: dict[str, Any], key: str, fallback: str | None, note: str | None
     ) -> SendOutcome:
         try:
-            result = self.client.send_payload(payload, idempotency_key=key)
+            result = self.client.send_payload(payload, idempotency_key=key, checked=True)
         except SendOutcomeUnknown as exc:
             self._mark(row_id, error_detail=f"outcome unknown: {exc.message}")
             log.warning("send %s: outcome unknown, kept queued for reconciliation", key)

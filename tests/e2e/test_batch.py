@@ -80,8 +80,8 @@ def _status_first(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     processor = stack.services.processor
     real = processor.client.send_payload
 
-    def send(payload: dict[str, Any], *, idempotency_key: str | None = None) -> Any:
-        result = real(payload, idempotency_key=idempotency_key)
+    def send(payload: dict[str, Any], *, idempotency_key: str | None = None, **kw: Any) -> Any:
+        result = real(payload, idempotency_key=idempotency_key, **kw)
         event = {"id": result.wamid, "status": "sent", "timestamp": str(int(time.time())),
                  "recipient_id": payload["to"], "biz_opaque_callback_data": idempotency_key}
         processor.ingest.ingest(parse_envelope(_envelope(event)))
