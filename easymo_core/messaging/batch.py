@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from easymo_core.cloudapi.errors import CloudAPIError, PayloadError, SendOutcomeUnknown
+from easymo_core.cloudapi.errors import SendOutcomeUnknown
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
@@ -96,6 +96,10 @@ def send_template_batch(
         answers = _deliver_all(processor, planned, concurrency)
         for p, outcome in zip(planned, _record(processor, planned, answers), strict=True):
             results[p.index] = outcome
+        bug = next((a for a in answers if isinstance(a, Exception)
+                    and not isinstance(a, EasymoError)), None)
+        if bug is not None:  # recorded first (its row stays queued, outcome unknown), then raised
+            raise bug
     return [r if r is not None else EasymoError("not sent") for r in results]
 
 
@@ -186,7 +190,7 @@ def _deliver_all(
     def one(p: _Planned) -> Any:
         try:
             return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True)
-        except (SendOutcomeUnknown, CloudAPIError, PayloadError) as exc:
+        except Exception as exc:  # every answer is recorded; a bug is raised after that
             return exc
 
     if concurrency <= 1 or len(planned) == 1:
@@ -196,16 +200,12 @@ def _deliver_all(
     # processor's CPU.
     answers: list[Any] = [None] * len(planned)
     indexes = itertools.count()
-    crashed: list[BaseException] = []
 
     def work() -> None:
-        try:
-            for i in iter(indexes.__next__, None):
-                if i >= len(planned) or crashed:
-                    return
-                answers[i] = one(planned[i])
-        except BaseException as exc:  # a bug, not a send outcome: the caller must see it
-            crashed.append(exc)
+        for i in iter(indexes.__next__, None):
+            if i >= len(planned):
+                return
+            answers[i] = one(planned[i])
 
     workers = [threading.Thread(target=work, name=f"send-{n}", daemon=True)
                for n in range(min(concurrency, len(planned)))]
@@ -213,8 +213,6 @@ def _deliver_all(
         worker.start()
     for worker in workers:
         worker.join()
-    if crashed:
-        raise crashed[0]
     return answers
 
 
@@ -231,6 +229,11 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
         if isinstance(answer, SendOutcomeUnknown):
             unknown.append({"b_id": p.row_id, "detail": f"outcome unknown: {answer.message}"})
             outcomes.append(SendOutcome(p.row_id, None, "queued", p.key, p.fallback, p.note, answer))
+        elif isinstance(answer, Exception) and not isinstance(answer, EasymoError):
+            detail = f"outcome unknown: the send failed with {type(answer).__name__}"
+            unknown.append({"b_id": p.row_id, "detail": detail})
+            outcomes.append(SendOutcome(p.row_id, None, "queued", p.key, p.fallback, p.note,
+                                        EasymoError(detail)))
         elif isinstance(answer, EasymoError):
             failed.append({
                 "b_id": p.row_id, "code": getattr(answer, "code", None), "title": answer.message[:256],

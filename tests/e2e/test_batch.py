@@ -116,3 +116,28 @@ def test_a_status_that_beats_the_send_answer_is_not_undone(
     assert all(r.status in ("sent", "delivered", "read", "failed") for r in rows), \
         [r.status for r in rows]
     assert all(r.sent_at is not None for r in rows)
+
+
+def test_a_bug_in_one_send_is_raised_after_every_answer_is_recorded(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.services.templates.sync()
+    processor = stack.services.processor
+    real = processor.client.send_payload
+
+    def send(payload: dict[str, Any], **kw: Any) -> Any:
+        if payload["to"] == "15550400002":
+            raise RuntimeError("a bug in the send path")
+        return real(payload, **kw)
+
+    monkeypatch.setattr(processor.client, "send_payload", send)
+    with pytest.raises(RuntimeError, match="a bug"):
+        processor.send_template_batch([_req(i) for i in range(6)], concurrency=3)
+    with stack.db.session() as s:
+        rows = {r.contact_wa_id: r for r in s.scalars(select(Message)).all()}
+    assert len(rows) == 6
+    crashed = rows.pop("15550400002")
+    # It may have left: kept queued for reconciliation, never marked failed or re-sent.
+    assert crashed.status == "queued" and crashed.wamid is None
+    assert "RuntimeError" in (crashed.error_detail or "")
+    assert all(r.status == "accepted" and r.wamid for r in rows.values())
