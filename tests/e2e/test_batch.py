@@ -140,4 +140,7 @@ def test_a_bug_in_one_send_is_raised_after_every_answer_is_recorded(
     # It may have left: kept queued for reconciliation, never marked failed or re-sent.
     assert crashed.status == "queued" and crashed.wamid is None
     assert "RuntimeError" in (crashed.error_detail or "")
-    assert all(r.status == "accepted" and r.wamid for r in rows.values())
+    # The others were recorded with their wamid (the sandbox's status webhooks may already
+    # have moved them past "accepted").
+    assert all(r.wamid and r.status != "queued" for r in rows.values()), \
+        [(r.status, r.wamid) for r in rows.values()]
