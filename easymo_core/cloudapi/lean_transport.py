@@ -35,6 +35,11 @@ import httpx
 from easymo_core.cloudapi.http11 import ProtocolError, Reader, encode_request, read_response
 
 DEFAULT_MAX_CONNECTIONS = 64
+# A connection idle longer than this is closed, not reused. Servers close idle keep-alive
+# connections on their own clock (uvicorn, which serves our receiver and sandbox, after 5 s);
+# a request written into one just as it closes fails with no answer, and for a send that
+# means "outcome unknown". Staying under the server's timeout avoids that race.
+DEFAULT_KEEPALIVE_EXPIRY = 4.0
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 Origin = tuple[str, str, int]
@@ -50,15 +55,17 @@ def proxy_applies(url: str | httpx.URL) -> bool:
 
 
 class LeanTransport(httpx.BaseTransport):
-    """HTTP/1.1 over pooled ``http.client`` connections, safe to share between threads."""
+    """HTTP/1.1 over pooled keep-alive sockets, safe to share between threads."""
 
     def __init__(
         self, *, max_connections: int = DEFAULT_MAX_CONNECTIONS,
         ssl_context: ssl.SSLContext | None = None,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self._max = max_connections
+        self._expiry = keepalive_expiry
         self._ssl = ssl_context
         self._idle: dict[Origin, list[_Connection]] = {}
         self._open = 0
@@ -116,8 +123,12 @@ class LeanTransport(httpx.BaseTransport):
                 if self._closed:
                     raise httpx.ConnectError("the client was closed")
                 idle = self._idle.get(origin)
-                if idle:
-                    return idle.pop()
+                while idle:
+                    conn = idle.pop()
+                    if time.monotonic() - conn.idle_since <= self._expiry:
+                        return conn
+                    conn.close()  # idle too long: the server may be closing it right now
+                    self._open -= 1
                 if self._open < self._max:
                     self._open += 1
                     break
@@ -147,6 +158,7 @@ class LeanTransport(httpx.BaseTransport):
     ) -> None:
         with self._cond:
             if conn is not None and reusable and not self._closed:
+                conn.idle_since = time.monotonic()
                 self._idle.setdefault(origin, []).append(conn)
             else:
                 if conn is not None:
@@ -168,6 +180,7 @@ class _Connection:
         self.host, self.port, self.context = host, port, context
         self.sock: socket.socket | None = None
         self.reader: Reader | None = None
+        self.idle_since = 0.0
 
     def ready(self, connect_timeout: float | None) -> tuple[socket.socket, Reader]:
         """Connected, on a socket the server has not closed meanwhile."""
@@ -208,11 +221,14 @@ def _default_ssl_context() -> ssl.SSLContext:
 
 def _closed_by_peer(sock: socket.socket) -> bool:
     # An idle keep-alive socket has nothing to read; readable means EOF (or stray bytes).
+    # poll, not select: select refuses descriptors above 1024, which a long-running console
+    # with many files open can reach.
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 @contextmanager

@@ -201,6 +201,19 @@ def test_an_idle_connection_the_server_closed_is_replaced_before_writing() -> No
         assert server.connections == 2 and len(server.requests) == 2
 
 
+def test_a_connection_idle_past_the_expiry_is_not_reused() -> None:
+    # Reusing it would race the server's own idle timeout (uvicorn: 5 s): a send written
+    # into a connection the server is closing ends with no answer, "outcome unknown".
+    with raw_server(serve_forever(answer())) as server, \
+            LeanTransport(keepalive_expiry=0.2) as transport:
+        post(transport, server.url())
+        post(transport, server.url())
+        assert server.connections == 1
+        threading.Event().wait(0.3)
+        post(transport, server.url())
+        assert server.connections == 2
+
+
 @pytest.mark.parametrize(("reply", "error"), [
     (b"", httpx.RemoteProtocolError),
     (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"short\"", httpx.RemoteProtocolError),
