@@ -32,10 +32,11 @@ def encode_request(
 ) -> bytes:
     """The request's bytes: one buffer, so headers and body leave in a single send."""
     lines = [method.encode("ascii") + b" " + target + b" HTTP/1.1"]
-    lines.extend(name + b": " + value for name, value in headers)
     for name, value in headers:
-        if b"\r" in name or b"\n" in name or b"\r" in value or b"\n" in value:
+        line = name + b": " + value
+        if b"\r" in line or b"\n" in line:
             raise ValueError("a header name or value contains a line break")
+        lines.append(line)
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 

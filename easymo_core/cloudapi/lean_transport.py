@@ -32,9 +32,9 @@ from contextlib import contextmanager
 
 import httpx
 
+from easymo_core.cloudapi.client_core import DEFAULT_MAX_CONNECTIONS
 from easymo_core.cloudapi.http11 import ProtocolError, Reader, encode_request, read_response
 
-DEFAULT_MAX_CONNECTIONS = 64
 # A connection idle longer than this is closed, not reused. Servers close idle keep-alive
 # connections on their own clock (uvicorn, which serves our receiver and sandbox, after 5 s);
 # a request written into one just as it closes fails with no answer, and for a send that

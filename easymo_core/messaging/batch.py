@@ -246,16 +246,7 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
     def write(conn: Connection) -> None:
         by_id = messages_t.c.id == bindparam("b_id")
         if accepted:
-            # "wamid IS NULL": the webhook ingest may have linked the row already from the
-            # echoed key (its status webhook can beat this commit); it is then further
-            # along than "accepted" and must stay so.
-            conn.execute(
-                update(messages_t).where(by_id, messages_t.c.wamid.is_(None)).values(
-                    wamid=bindparam("wamid"), status="accepted", accepted_at=now, updated_at=now
-                ),
-                accepted,
-            )
-            processor.ingest.apply_pending(conn, [a["wamid"] for a in accepted])
+            proc.record_accepted(conn, processor.ingest, accepted, now)
         if failed:
             conn.execute(
                 update(messages_t).where(by_id).values(

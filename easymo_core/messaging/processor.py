@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
@@ -318,29 +318,8 @@ class MessageProcessor:
 
     def _record_accepted(self, row_id: int, wamid: str, wa_id: str) -> None:
         now = self.clock()
-
-        def write(conn: Connection) -> None:
-            # "wamid IS NULL": the webhook ingest may have linked the row from the echoed
-            # key already (its status webhook can beat this commit); it is then further
-            # along than "accepted" and must stay so.
-            conn.execute(
-                update(messages_t)
-                .where(messages_t.c.id == row_id, messages_t.c.wamid.is_(None))
-                .values(
-                    wamid=wamid,
-                    status="accepted",
-                    accepted_at=now,
-                    updated_at=now,
-                    error_code=None,
-                    error_title=None,
-                    error_detail=None,
-                )
-            )
-            # The wamid trigger counts the message for the contact and its session.
-            # A status may have arrived before this answer: apply it now.
-            self.ingest.apply_pending(conn, [wamid])
-
-        self.db.transaction(write)
+        self.db.transaction(lambda conn: record_accepted(
+            conn, self.ingest, [{"b_id": row_id, "wamid": wamid}], now))
 
     def _record_failure(self, row_id: int, exc: EasymoError) -> None:
         now = self.clock()
@@ -420,6 +399,26 @@ class MessageProcessor:
         with self.db.session() as s:
             contact = s.get(Contact, wa_id)
             return contact.last_inbound_at if contact else None
+
+
+def record_accepted(
+    conn: Connection, ingest: StatusIngest, rows: list[dict[str, Any]], now: datetime
+) -> None:
+    """Meta's answers (``b_id``: the message row, ``wamid``) as "accepted", for single and
+    batch sends alike."""
+    # "wamid IS NULL": the webhook ingest may have linked the row from the echoed key
+    # already (its status webhook can beat this commit); it is then further along than
+    # "accepted" and must stay so.
+    conn.execute(
+        update(messages_t)
+        .where(messages_t.c.id == bindparam("b_id"), messages_t.c.wamid.is_(None))
+        .values(wamid=bindparam("wamid"), status="accepted", accepted_at=now, updated_at=now,
+                error_code=None, error_title=None, error_detail=None),
+        rows,
+    )
+    # The wamid trigger counts the message for the contact and its session.
+    # A status may have arrived before this answer: apply it now.
+    ingest.apply_pending(conn, [r["wamid"] for r in rows])
 
 
 def _new_key() -> str:
