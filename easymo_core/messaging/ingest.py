@@ -8,13 +8,14 @@ batches with set-based SQL, so a receiver can ingest thousands of events per sec
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy import BigInteger, and_, bindparam, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from easymo_core.messaging.status_rules import rank_sql
@@ -26,10 +27,13 @@ from easymo_core.messaging.webhook_payload import (
 )
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, StatusEvent, Template, table_of
-from easymo_core.storage.sql import insert_ignore
+from easymo_core.storage.sql import DriverStatement, insert_ignore
 from easymo_core.storage.types import to_ms, utcnow
 
 log = logging.getLogger(__name__)
+
+# Statuses per statement set: keeps each IN list well under SQLite's 32,766 variables.
+STATUS_CHUNK = 2000
 
 messages_t = table_of(Message)
 events_t = table_of(StatusEvent)
@@ -55,7 +59,7 @@ _FAILED_LATEST = ":status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
 # The latency columns are set here from the new timestamps, so the analytics triggers that
 # keep them for every other writer find nothing stale and do not fire: on SQLite that saves
 # a second write of the whole row for each delivered and read report.
-_APPLY_SQL = text(
+_APPLY_SQL = DriverStatement(
     f"""
 UPDATE messages SET
   status = CASE WHEN {rank_sql(":status")} > {rank_sql("status")} THEN :status ELSE status END,
@@ -76,6 +80,22 @@ WHERE wamid = :wamid AND direction = 'out'
 )
 # Latencies, contact counters, sessions and rollups are kept by the analytics triggers
 # (storage/analytics_triggers.py); the ingest only records what Meta reported.
+
+_EVENT_COLUMNS = (
+    "wamid", "status", "meta_ts", "received_at", "recipient_id", "error_code", "error_title",
+    "error_detail", "conversation_id", "pricing_category", "source", "applied", "raw",
+    "webhook_event_id",
+)
+# ON CONFLICT DO NOTHING: another receiver may have stored the same event meanwhile.
+_INSERT_EVENT_SQL = DriverStatement(
+    f"INSERT INTO status_events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+
+
+def _dumps(raw: dict[str, Any]) -> str:
+    # As SQLAlchemy's JSON type writes it, so rows read back the same whichever path wrote them.
+    return json.dumps(raw)
 
 
 @dataclass
@@ -140,14 +160,28 @@ class StatusIngest:
     def ingest_in(
         self, conn: Connection, batch: WebhookBatch, *, webhook_event_id: int | None = None
     ) -> IngestResult:
+        return self.ingest_group(conn, [(webhook_event_id, batch)])
+
+    def ingest_group(
+        self, conn: Connection, posts: Sequence[tuple[int | None, WebhookBatch]]
+    ) -> IngestResult:
+        """Ingest several POSTs (each with its webhook_events id) in the caller's transaction.
+
+        Their statuses go through one set of statements, so a receiver's group commit pays
+        the per-statement cost once per group, not once per POST. Inbound messages and
+        template updates keep their POST order.
+        """
         result = IngestResult()
         now = utcnow()
-        if batch.inbound:
-            self._inbound(conn, batch.inbound, now, result)
-        if batch.statuses:
-            self._statuses(conn, batch.statuses, now, webhook_event_id, result)
-        if batch.template_updates:
-            self._templates(conn, batch.template_updates, now, result)
+        for _, batch in posts:
+            if batch.inbound:
+                self._inbound(conn, batch.inbound, now, result)
+        statuses = [(event_id, s) for event_id, batch in posts for s in batch.statuses]
+        for start in range(0, len(statuses), STATUS_CHUNK):
+            self._statuses(conn, statuses[start : start + STATUS_CHUNK], now, result)
+        for _, batch in posts:
+            if batch.template_updates:
+                self._templates(conn, batch.template_updates, now, result)
         return result
 
     def apply_pending(self, conn: Connection, wamids: Iterable[str] | None = None) -> int:
@@ -199,7 +233,7 @@ class StatusIngest:
             }
             for r in rows
         ]
-        conn.execute(_APPLY_SQL, params)
+        _APPLY_SQL.executemany(conn, params)
         conn.execute(
             update(events_t).where(events_t.c.id == bindparam("eid")).values(applied=True),
             [{"eid": r.id} for r in rows],
@@ -210,12 +244,11 @@ class StatusIngest:
     def _statuses(
         self,
         conn: Connection,
-        statuses: Sequence[StatusRecord],
+        statuses: Sequence[tuple[int | None, StatusRecord]],
         now: datetime,
-        webhook_event_id: int | None,
         result: IngestResult,
     ) -> None:
-        wamids = {s.wamid for s in statuses}
+        wamids = {s.wamid for _, s in statuses}
         known = set(
             conn.execute(
                 select(messages_t.c.wamid).where(
@@ -226,13 +259,13 @@ class StatusIngest:
         now_ms = to_ms(now)
         unknown = wamids - known
         if unknown:
-            known |= self._link_lost_answers(conn, statuses, unknown, now)
+            known |= self._link_lost_answers(conn, [s for _, s in statuses], unknown, now)
         # Dedupe inside the batch too: Meta may repeat a status within one POST.
-        unique: dict[tuple[str, str, int], StatusRecord] = {}
-        for s in statuses:
-            unique.setdefault((s.wamid, s.status, to_ms(s.meta_ts)), s)
-        existing = self._existing_events(conn, list(unique))
-        fresh = [(k, s) for k, s in unique.items() if k not in existing]
+        unique: dict[tuple[str, str, int], tuple[int | None, StatusRecord]] = {}
+        for event_id, s in statuses:
+            unique.setdefault((s.wamid, s.status, to_ms(s.meta_ts)), (event_id, s))
+        existing = self._existing_events(conn, wamids)
+        fresh = [(k, s, event_id) for k, (event_id, s) in unique.items() if k not in existing]
         result.statuses_duplicate += len(statuses) - len(fresh)
         if not fresh:
             return
@@ -250,14 +283,13 @@ class StatusIngest:
                 "pricing_category": s.pricing_category,
                 "source": self.source,
                 "applied": s.wamid in known,
-                "raw": s.raw,
-                "webhook_event_id": webhook_event_id,
+                "raw": _dumps(s.raw),
+                "webhook_event_id": event_id,
             }
-            for k, s in fresh
+            for k, s, event_id in fresh
         ]
-        # ON CONFLICT DO NOTHING: another receiver may have stored the same event meanwhile.
-        inserted = conn.execute(insert_ignore(conn, events_t), rows).rowcount
-        if inserted is not None and inserted >= 0 and inserted < len(rows):
+        inserted = _INSERT_EVENT_SQL.executemany(conn, rows)
+        if 0 <= inserted < len(rows):
             result.statuses_duplicate += len(rows) - inserted
         apply = [
             {
@@ -271,15 +303,14 @@ class StatusIngest:
                 "pricing_category": s.pricing_category,
                 "now": now_ms,
             }
-            for k, s in fresh
+            for k, s, _ in fresh
             if s.wamid in known
         ]
         result.statuses_new += len(fresh)
         result.statuses_pending += len(fresh) - len(apply)
         if apply:
-            conn.execute(_APPLY_SQL, apply)
-            touched = {str(p["wamid"]) for p in apply}
-            result.changed_wamids |= touched
+            _APPLY_SQL.executemany(conn, apply)
+            result.changed_wamids |= {str(p["wamid"]) for p in apply}
 
     def _link_lost_answers(
         self, conn: Connection, statuses: Sequence[StatusRecord], unknown: set[str], now: datetime
@@ -308,16 +339,13 @@ class StatusIngest:
                 linked.add(s.wamid)
         return linked
 
-    def _existing_events(
-        self, conn: Connection, keys: list[tuple[str, str, int]]
-    ) -> set[tuple[str, str, int]]:
-        wamids = {k[0] for k in keys}
+    def _existing_events(self, conn: Connection, wamids: set[str]) -> set[tuple[str, str, int]]:
+        # Epoch ms as stored: the dedupe key needs no datetime round trip per row.
+        meta_ms = type_coerce(events_t.c.meta_ts, BigInteger)
         rows = conn.execute(
-            select(events_t.c.wamid, events_t.c.status, events_t.c.meta_ts).where(
-                events_t.c.wamid.in_(wamids)
-            )
+            select(events_t.c.wamid, events_t.c.status, meta_ms).where(events_t.c.wamid.in_(wamids))
         ).all()
-        return {(r.wamid, r.status, to_ms(r.meta_ts)) for r in rows}
+        return {(r[0], r[1], int(r[2])) for r in rows}
 
     # -- inbound messages --------------------------------------------------------------
     def _inbound(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
@@ -32,7 +32,8 @@ from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome, TemplateRefused
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, table_of
-from easymo_core.storage.types import utcnow
+from easymo_core.storage.sql import DriverStatement
+from easymo_core.storage.types import to_ms, utcnow
 from easymo_core.templates.params import TemplateParams, display_value
 from easymo_core.templates.render import (
     checked_send_components,
@@ -401,6 +402,13 @@ class MessageProcessor:
             return contact.last_inbound_at if contact else None
 
 
+# Run on the driver's cursor: this is one of the two writes of every message sent.
+_ACCEPTED_SQL = DriverStatement(
+    "UPDATE messages SET wamid = :wamid, status = 'accepted', accepted_at = :now, updated_at = :now, "
+    "error_code = NULL, error_title = NULL, error_detail = NULL WHERE id = :b_id AND wamid IS NULL"
+)
+
+
 def record_accepted(
     conn: Connection, ingest: StatusIngest, rows: list[dict[str, Any]], now: datetime
 ) -> None:
@@ -409,13 +417,9 @@ def record_accepted(
     # "wamid IS NULL": the webhook ingest may have linked the row from the echoed key
     # already (its status webhook can beat this commit); it is then further along than
     # "accepted" and must stay so.
-    conn.execute(
-        update(messages_t)
-        .where(messages_t.c.id == bindparam("b_id"), messages_t.c.wamid.is_(None))
-        .values(wamid=bindparam("wamid"), status="accepted", accepted_at=now, updated_at=now,
-                error_code=None, error_title=None, error_detail=None),
-        rows,
-    )
+    now_ms = to_ms(now)
+    _ACCEPTED_SQL.executemany(
+        conn, [{"b_id": r["b_id"], "wamid": r["wamid"], "now": now_ms} for r in rows])
     # The wamid trigger counts the message for the contact and its session.
     # A status may have arrived before this answer: apply it now.
     ingest.apply_pending(conn, [r["wamid"] for r in rows])

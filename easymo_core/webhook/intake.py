@@ -157,9 +157,7 @@ class DurableIntake:
 
     def _ingest_group(self, pairs: list[tuple[int, WebhookBatch]]) -> IngestResult | None:
         def work(conn: Connection) -> IngestResult:
-            total = IngestResult()
-            for event_id, batch in pairs:
-                total.merge(self.ingest.ingest_in(conn, batch, webhook_event_id=event_id))
+            total = self.ingest.ingest_group(conn, pairs)
             conn.execute(
                 update(events_t)
                 .where(events_t.c.id.in_([p[0] for p in pairs]))

@@ -210,3 +210,63 @@ def test_lost_send_answer_is_linked_by_echoed_key(db: Database) -> None:
     with db.session() as s:
         m = s.scalars(select(Message).where(Message.idempotency_key == "key-lost")).one()
         assert (m.wamid, m.status) == ("wamid.LOST", "sent")
+
+
+def test_a_group_of_posts_keeps_each_status_raw_and_linked_to_its_own_post(db: Database) -> None:
+    """The receiver ingests a group commit's POSTs in one pass: each stored status must still
+    carry its own raw payload and the id of the POST it came in, and a status repeated in a
+    later POST of the same group is stored once."""
+    from sqlalchemy import insert
+
+    from easymo_core.storage.models import WebhookEvent, table_of
+
+    add_message(db, "wamid.g1")
+    add_message(db, "wamid.g2")
+    first = [status("wamid.g1", "sent", 1), status("wamid.g2", "sent", 1)]
+    second = [status("wamid.g1", "delivered", 3), status("wamid.g2", "sent", 1)]
+    second[0]["pricing"] = {"category": "utility", "billable": True}
+    events = table_of(WebhookEvent)
+    with db.engine.begin() as conn:
+        ids = [
+            conn.execute(insert(events).values(received_at=T0, body=b"{}", receiver="t")).inserted_primary_key[0]
+            for _ in range(2)
+        ]
+        result = StatusIngest(db).ingest_group(
+            conn, [(ids[0], parse_envelope(envelope(first))), (ids[1], parse_envelope(envelope(second)))]
+        )
+    assert (result.statuses_new, result.statuses_duplicate) == (3, 1)
+    with db.session() as s:
+        rows = {(e.wamid, e.status): e for e in s.scalars(select(StatusEvent))}
+    assert set(rows) == {("wamid.g1", "sent"), ("wamid.g2", "sent"), ("wamid.g1", "delivered")}
+    assert rows[("wamid.g1", "sent")].webhook_event_id == ids[0]
+    assert rows[("wamid.g2", "sent")].webhook_event_id == ids[0]
+    assert rows[("wamid.g1", "delivered")].webhook_event_id == ids[1]
+    assert rows[("wamid.g1", "delivered")].raw == second[0]
+    assert rows[("wamid.g1", "delivered")].pricing_category == "utility"
+    assert all(e.applied for e in rows.values())
+    assert final_state(db, "wamid.g1")[0] == "delivered"
+
+
+def test_a_status_another_receiver_stored_meanwhile_counts_as_duplicate(db: Database) -> None:
+    """Two receivers on one database: the row can appear between our dedupe read and our
+    insert. ON CONFLICT skips it, and the driver's row count must tell us so."""
+    from easymo_core.messaging import ingest as ingest_mod
+
+    add_message(db, "wamid.r1")
+    ingest = StatusIngest(db)
+    batch = parse_envelope(envelope([status("wamid.r1", "sent", 1), status("wamid.r1", "delivered", 2)]))
+    other = parse_envelope(envelope([status("wamid.r1", "sent", 1)]))
+    real_existing = ingest._existing_events
+
+    def stale_read(conn: Any, wamids: set[str]) -> set[tuple[str, str, int]]:
+        seen = real_existing(conn, wamids)
+        StatusIngest(db).ingest(other)  # the other receiver commits now
+        return seen
+
+    ingest._existing_events = stale_read  # type: ignore[method-assign]
+    result = ingest.ingest(batch)
+    assert ingest_mod.STATUS_CHUNK > 2
+    assert (result.statuses_new, result.statuses_duplicate) == (2, 1)
+    with db.session() as s:
+        assert len(s.scalars(select(StatusEvent)).all()) == 2
+    assert final_state(db, "wamid.r1")[0] == "delivered"
