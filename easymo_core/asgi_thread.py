@@ -37,6 +37,9 @@ class ThreadedASGIServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
+            # Listening here too: with SO_REUSEADDR two processes can both bind a free port,
+            # and the second learns it lost only at listen(), which uvicorn calls in its thread.
+            sock.listen(2048)
         except OSError as exc:
             sock.close()
             raise OSError(exc.errno, f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None

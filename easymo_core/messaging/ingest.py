@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,9 +60,7 @@ _FAILED_LATEST = ":status = 'failed' AND (failed_at IS NULL OR failed_at >= :ts)
 # The latency columns are set here from the new timestamps, so the analytics triggers that
 # keep them for every other writer find nothing stale and do not fire: on SQLite that saves
 # a second write of the whole row for each delivered and read report.
-_APPLY_SQL = DriverStatement(
-    f"""
-UPDATE messages SET
+_APPLY_SET = f"""
   status = CASE WHEN {rank_sql(":status")} > {rank_sql("status")} THEN :status ELSE status END,
   sent_at = {_SENT},
   delivered_at = {_DELIVERED},
@@ -75,9 +74,46 @@ UPDATE messages SET
   conversation_id = COALESCE(conversation_id, :conversation_id),
   pricing_category = COALESCE(pricing_category, :pricing_category),
   updated_at = :now
-WHERE wamid = :wamid AND direction = 'out'
 """
+_APPLY_SQL = DriverStatement(f"UPDATE messages SET {_APPLY_SET} WHERE wamid = :wamid AND direction = 'out'")
+# PostgreSQL: one statement for many messages, each status from arrays (the statement-level
+# rollup triggers of migration 0005 then sum the whole set once). v's columns are prefixed
+# so that a bare column name in the SET list still means the message's.
+_APPLY_TYPES = {
+    "wamid": "text", "status": "text", "ts": "bigint", "error_code": "integer",
+    "error_title": "text", "error_detail": "text", "conversation_id": "text",
+    "pricing_category": "text",
+}
+_APPLY_MANY_PG = DriverStatement(
+    "UPDATE messages SET "
+    + re.sub(r"(?<![:\w]):(?!now\b)(\w+)", r"v.p_\1", _APPLY_SET)
+    + f" FROM unnest({', '.join(f':{c}::{t}[]' for c, t in _APPLY_TYPES.items())}) "
+    + f"AS v({', '.join('p_' + c for c in _APPLY_TYPES)}) "
+    + "WHERE messages.wamid = v.p_wamid AND messages.direction = 'out'"
 )
+
+
+def _apply(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Apply status events to their messages, in the order given for each message."""
+    if conn.dialect.name != "postgresql":
+        _APPLY_SQL.executemany(conn, rows)
+        return
+    # A message may join an UPDATE ... FROM only once: its second status of the list goes
+    # into the next statement, and so on (sent, delivered and read of one POST: 3 rounds).
+    rounds: list[list[dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        n = seen.get(row["wamid"], 0)
+        seen[row["wamid"]] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(row)
+    for batch in rounds:
+        params: dict[str, Any] = {c: [r[c] for r in batch] for c in _APPLY_TYPES}
+        params["now"] = batch[0]["now"]
+        _APPLY_MANY_PG.execute(conn, params)
+
+
 # Latencies, contact counters, sessions and rollups are kept by the analytics triggers
 # (storage/analytics_triggers.py); the ingest only records what Meta reported.
 
@@ -233,7 +269,7 @@ class StatusIngest:
             }
             for r in rows
         ]
-        _APPLY_SQL.executemany(conn, params)
+        _apply(conn, params)
         conn.execute(
             update(events_t).where(events_t.c.id == bindparam("eid")).values(applied=True),
             [{"eid": r.id} for r in rows],
@@ -309,7 +345,7 @@ class StatusIngest:
         result.statuses_new += len(fresh)
         result.statuses_pending += len(fresh) - len(apply)
         if apply:
-            _APPLY_SQL.executemany(conn, apply)
+            _apply(conn, apply)
             result.changed_wamids |= {str(p["wamid"]) for p in apply}
 
     def _link_lost_answers(

@@ -7,18 +7,20 @@ With this running, every screen of the console has live data on a fresh machine.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from easymo_core.config import sandbox_defaults as sd
 from easymo_core.config.profile import Profile
 from easymo_core.sandbox.config import SandboxConfig
-from easymo_core.sandbox.server import SandboxServer
+from easymo_core.sandbox.server import SandboxServer, SandboxStartError
 from easymo_core.storage.engine import Database
 from easymo_core.storage.open import open_database
 from easymo_core.webhook.server import WebhookServer
 
 log = logging.getLogger(__name__)
+_S = TypeVar("_S")
 
 
 class SandboxStack:
@@ -48,33 +50,47 @@ class SandboxStack:
         return replace(self.profile, graph_url=self.graph_url)
 
     def start(self) -> None:
-        self.webhook = WebhookServer(
-            self.db,
-            app_secret=sd.SANDBOX_APP_SECRET,
-            verify_token=self.profile.verify_token,
-            port=_free_or_zero(sd.WEBHOOK_PORT),
-            receiver_id="embedded",
-        )
-        self.webhook.start()
-        config = SandboxConfig(
-            port=_free_or_zero(sd.SANDBOX_PORT),
-            webhook_url=self.webhook.url,
-            phone_number_id=self.profile.phone_number_id,
-            waba_id=self.profile.waba_id,
-            **self.sandbox_options,
-        )
-        self.sandbox = SandboxServer(config)
+        webhook = _on_default_port_or_any(sd.WEBHOOK_PORT, self._start_webhook, OSError)
+        self.webhook = webhook
         try:
-            self.sandbox.start()
+            sandbox = _on_default_port_or_any(
+                sd.SANDBOX_PORT, lambda port: self._start_sandbox(port, webhook.url), SandboxStartError)
         except BaseException:
-            self.webhook.stop()
+            webhook.stop()
             raise
+        self.sandbox = sandbox
         try:
             self._start_flows()
         except BaseException:
             self.stop()
             raise
-        log.info("sandbox on %s, webhooks to %s", self.sandbox.base_url, self.webhook.url)
+        log.info("sandbox on %s, webhooks to %s", sandbox.base_url, webhook.url)
+
+    def _start_webhook(self, port: int) -> WebhookServer:
+        webhook = WebhookServer(
+            self.db,
+            app_secret=sd.SANDBOX_APP_SECRET,
+            verify_token=self.profile.verify_token,
+            port=port,
+            receiver_id="embedded",
+        )
+        try:
+            webhook.start()
+        except BaseException:
+            webhook.stop()
+            raise
+        return webhook
+
+    def _start_sandbox(self, port: int, webhook_url: str) -> SandboxServer:
+        sandbox = SandboxServer(SandboxConfig(
+            port=port,
+            webhook_url=webhook_url,
+            phone_number_id=self.profile.phone_number_id,
+            waba_id=self.profile.waba_id,
+            **self.sandbox_options,
+        ))
+        sandbox.start()
+        return sandbox
 
     def _start_flows(self) -> None:
         """Conversation flows answer the simulated users' messages as this receiver ingests
@@ -99,6 +115,22 @@ class SandboxStack:
             self.webhook = None
         if self._own_db:
             self.db.dispose()
+
+
+def _on_default_port_or_any(port: int, start: Callable[[int], _S], taken: type[Exception]) -> _S:
+    """Started on the default ``port`` when it is free, else on any free port.
+
+    The check and the bind are two steps: another process (a second console starting at
+    the same moment) can take the port between them, and then ``start`` raises ``taken``.
+    """
+    first = _free_or_zero(port)
+    try:
+        return start(first)
+    except taken:
+        if first == 0:
+            raise
+        log.info("port %d was taken while starting; using any free port", port)
+        return start(0)
 
 
 def _free_or_zero(port: int) -> int:

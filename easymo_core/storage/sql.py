@@ -56,6 +56,10 @@ class DriverStatement:
             self._rendered[driver] = rendered
         return rendered
 
+    def execute(self, conn: Connection, params: dict[str, Any]) -> int:
+        """Run once; returns the rows changed (-1 when the driver cannot tell)."""
+        return int(conn.exec_driver_sql(self.render(conn), params).rowcount)
+
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         """Run once per row; returns the rows changed in all (-1 when the driver cannot tell)."""
         if not rows:

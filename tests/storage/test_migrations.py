@@ -77,6 +77,51 @@ def test_0004_keys_existing_rollups_by_phone_number(empty_db_url: str) -> None:
         db.dispose()
 
 
+def _rollup_trigger_levels(db: Database) -> dict[str, str]:
+    """PostgreSQL: the rollup triggers on messages, by name, as ROW or STATEMENT."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT tgname, CASE WHEN tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END FROM pg_trigger "
+            "WHERE tgrelid = 'messages'::regclass AND tgname IN "
+            "('easymo_msg_out_ins', 'easymo_msg_out_ins_rollup', 'easymo_msg_out_rollup')"
+        )).all()
+    return {name: level for name, level in rows}
+
+
+def test_0005_sums_rollups_per_statement_on_postgresql(empty_db_url: str, dialect: str) -> None:
+    """Up from 0004 with traffic in it, the figures stay equal to the messages while new
+    traffic (statuses in multi-message batches) is counted by the per-statement triggers;
+    down again, the row triggers count it. SQLite keeps its row triggers throughout."""
+    db = Database(empty_db_url)
+    try:
+        migrate.upgrade(db, "0004_rollups_by_phone_number")
+        reset(db, GAP_MS)
+        history = History(db, Chooser(rnd=random.Random(5)))
+        play(history, 30)
+        _rollups_equal_messages(db, by_number=True)
+        if dialect == "postgresql":
+            assert _rollup_trigger_levels(db) == {"easymo_msg_out_ins": "ROW", "easymo_msg_out_rollup": "ROW"}
+
+        assert migrate.upgrade(db).state == "current"
+        if dialect == "postgresql":
+            assert _rollup_trigger_levels(db) == {
+                "easymo_msg_out_ins": "ROW",  # failed on insert: error_rollups only
+                "easymo_msg_out_ins_rollup": "STATEMENT",
+                "easymo_msg_out_rollup": "STATEMENT",
+            }
+        _rollups_equal_messages(db, by_number=True)
+        play(history, 30)
+        _rollups_equal_messages(db, by_number=True)
+
+        assert migrate.downgrade(db, "0004_rollups_by_phone_number").current == "0004_rollups_by_phone_number"
+        if dialect == "postgresql":
+            assert _rollup_trigger_levels(db) == {"easymo_msg_out_ins": "ROW", "easymo_msg_out_rollup": "ROW"}
+        play(history, 20)
+        _rollups_equal_messages(db, by_number=True)
+    finally:
+        db.dispose()
+
+
 def test_database_newer_than_code_is_refused(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
