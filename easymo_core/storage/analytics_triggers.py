@@ -332,7 +332,6 @@ def _statement_rollup_delta(by_number: bool, updated: bool) -> str:
     """
     key = message_key("n", by_number)
     cols = [*DELIVERY_SUMS, *BUCKET_COLUMNS]
-    new_c = _contrib("n")
 
     def select(r: str, sign: str, source: str) -> str:
         c = _contrib(r)
@@ -345,9 +344,7 @@ def _statement_rollup_delta(by_number: bool, updated: bool) -> str:
                   f"WHERE n.direction = 'out' AND ({_contribution_changed('n', 'o')})")
         rows = f"{select('n', '', source)} UNION ALL {select('o', '-', source)}"
     else:
-        rows = (f"SELECT {', '.join(f'{v} AS {n}' for n, v in key.items())}, "
-                f"{', '.join(f'{new_c[col]} AS {col}' for col in cols)} "
-                "FROM new_rows n WHERE n.direction = 'out'")
+        rows = select("n", "", "FROM new_rows n WHERE n.direction = 'out'")
     sums = ", ".join(f"SUM({c})" for c in cols)
     # Rows whose changes cancel out within the statement leave the rollup row untouched.
     nonzero = " OR ".join(f"SUM({c}) <> 0" for c in cols)

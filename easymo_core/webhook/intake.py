@@ -158,11 +158,7 @@ class DurableIntake:
     def _ingest_group(self, pairs: list[tuple[int, WebhookBatch]]) -> IngestResult | None:
         def work(conn: Connection) -> IngestResult:
             total = self.ingest.ingest_group(conn, pairs)
-            conn.execute(
-                update(events_t)
-                .where(events_t.c.id.in_([p[0] for p in pairs]))
-                .values(processed_at=utcnow())
-            )
+            _mark_processed(conn, [p[0] for p in pairs])
             return total
 
         try:
@@ -193,24 +189,27 @@ class DurableIntake:
         if self.db.dialect == "postgresql":
             # Several receivers share one database: each row is recovered by one of them.
             query = query.with_for_update(skip_locked=True)
-        done = 0
         total = IngestResult()
         with self.db.engine.begin() as conn:
             rows = conn.execute(query).all()
+            pairs: list[tuple[int, WebhookBatch]] = []
             for row in rows:
                 try:
-                    batch = parse_envelope(json.loads(row.body))
+                    pairs.append((row.id, parse_envelope(json.loads(row.body))))
                 except (ValueError, UnicodeDecodeError) as exc:
                     conn.execute(
                         update(events_t)
                         .where(events_t.c.id == row.id)
                         .values(processed_at=utcnow(), error=str(exc)[:500])
                     )
-                    continue
-                total.merge(self.ingest.ingest_in(conn, batch, webhook_event_id=row.id))
-                conn.execute(update(events_t).where(events_t.c.id == row.id).values(processed_at=utcnow()))
-                done += 1
+            if pairs:
+                total = self.ingest.ingest_group(conn, pairs)
+                _mark_processed(conn, [p[0] for p in pairs])
             if rows:
                 self.ingest.apply_pending(conn)
         self.ingest.notify_committed(total)
-        return done
+        return len(pairs)
+
+
+def _mark_processed(conn: Connection, event_ids: list[int]) -> None:
+    conn.execute(update(events_t).where(events_t.c.id.in_(event_ids)).values(processed_at=utcnow()))
