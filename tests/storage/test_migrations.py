@@ -122,6 +122,54 @@ def test_0005_sums_rollups_per_statement_on_postgresql(empty_db_url: str, dialec
         db.dispose()
 
 
+def _pg_tuning(db: Database) -> tuple[str, set[str]]:
+    """PostgreSQL: when the send's conversation trigger runs (BEFORE or AFTER), and the
+    trigger functions that do not force generic plans."""
+    with db.engine.connect() as conn:
+        timing = conn.execute(text(
+            "SELECT CASE WHEN tgtype & 2 = 2 THEN 'BEFORE' ELSE 'AFTER' END FROM pg_trigger "
+            "WHERE tgrelid = 'messages'::regclass AND tgname = 'easymo_msg_out_wamid'"
+        )).scalar_one()
+        untuned = set(conn.execute(text(
+            "SELECT proname FROM pg_proc WHERE proname LIKE 'easymo%' AND NOT "
+            "COALESCE('plan_cache_mode=force_generic_plan' = ANY(proconfig), false)"
+        )).scalars())
+    return timing, untuned
+
+
+def test_0006_tunes_the_postgresql_triggers(empty_db_url: str, dialect: str) -> None:
+    """Up from 0005 with traffic in it: the send's conversation work runs BEFORE its row is
+    written and every function keeps generic plans, and the figures (sessions, response
+    times, contacts, rollups) stay equal to a recomputation while new traffic is counted;
+    down again, 0005's triggers count it. SQLite's triggers are the same throughout."""
+    db = Database(empty_db_url)
+    try:
+        migrate.upgrade(db, "0005_statement_rollups")
+        reset(db, GAP_MS)
+        history = History(db, Chooser(rnd=random.Random(6)))
+        play(history, 30)
+        _rollups_equal_messages(db, by_number=True)
+        if dialect == "postgresql":
+            timing, untuned = _pg_tuning(db)
+            assert timing == "AFTER" and "easymo_msg_out_wamid_fn" in untuned
+
+        assert migrate.upgrade(db).state == "current"
+        if dialect == "postgresql":
+            assert _pg_tuning(db) == ("BEFORE", set())
+        _rollups_equal_messages(db, by_number=True)
+        play(history, 40)
+        _rollups_equal_messages(db, by_number=True)
+
+        assert migrate.downgrade(db, "0005_statement_rollups").current == "0005_statement_rollups"
+        if dialect == "postgresql":
+            timing, untuned = _pg_tuning(db)
+            assert timing == "AFTER" and "easymo_msg_out_wamid_fn" in untuned
+        play(history, 20)
+        _rollups_equal_messages(db, by_number=True)
+    finally:
+        db.dispose()
+
+
 def test_database_newer_than_code_is_refused(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
