@@ -1,4 +1,5 @@
-"""`easymo bench process`: the message processor end to end, template messages on SQLite.
+"""`easymo bench process`: the message processor end to end, template messages on SQLite
+(and, with ``--pg-url``, on PostgreSQL too).
 
 Each message goes the whole way a console send goes: parameters checked against the synced
 template, a ``queued`` row with its idempotency key committed, the request to the sandbox
@@ -104,9 +105,55 @@ def _timed(fn: Any, start: int, count: int, chunk: int) -> float:
     return time.perf_counter() - started
 
 
-def run(n: int = 10_000, threads: int = 16, bare_n: int = 2_000, chunk: int = 200) -> BenchReport:
+def _batch_sender(processor: Any, threads: int) -> Any:
+    """Send messages ``first`` .. ``first + count - 1`` through the batch path; every one
+    must end accepted."""
+    name, language = TEMPLATE
+
+    def batch(first: int, count: int) -> None:
+        requests = [TemplateRequest(_recipient(i), name, language, _params(i))
+                    for i in range(first, first + count)]
+        for i, out in enumerate(processor.send_template_batch(requests, source="api",
+                                                              concurrency=threads)):
+            if not isinstance(out, SendOutcome) or out.status != "accepted":
+                raise RuntimeError(f"message {first + i} was not accepted: {out}")
+
+    return batch
+
+
+def _on_postgresql(pg_url: str, base_url: str, n: int, threads: int, chunk: int) -> tuple[float, int]:
+    """The same batch run on a throw-away PostgreSQL database: seconds for ``n`` messages
+    after a warm-up batch, and the accepted rows counted afterwards."""
+    from easymo_core.bench.ingest import postgres_database
+    from easymo_core.services import Services
+
+    with postgres_database(pg_url) as url:
+        db = Database(url)
+        try:
+            migrate.upgrade(db)
+            profile = replace(sandbox_profile(), db_url=db.url, graph_url=base_url)
+            services = Services.open(profile, db=db, client=_client(base_url))
+            try:
+                services.templates.sync()
+                batch = _batch_sender(services.processor, threads)
+                warm = min(chunk, n)
+                _timed(batch, 0, warm, chunk)
+                seconds = _timed(batch, warm, n, chunk)
+                rows = _count(db)
+            finally:
+                services.close()
+        finally:
+            db.dispose()
+    if rows != warm + n:
+        raise RuntimeError(f"PostgreSQL: {rows} accepted rows recorded, {warm + n} expected")
+    return seconds, rows
+
+
+def run(n: int = 10_000, threads: int = 16, bare_n: int = 2_000, chunk: int = 200,
+        pg_url: str | None = None) -> BenchReport:
     """``n`` messages through the batch path (``chunk`` per batch, ``threads`` requests in
-    flight); the one-at-a-time path and the bare client on fewer, for comparison."""
+    flight); the one-at-a-time path and the bare client on fewer, for comparison; with
+    ``pg_url``, the batch path again on a throw-away PostgreSQL database."""
     from easymo_core.services import Services
 
     name, language = TEMPLATE
@@ -120,14 +167,7 @@ def run(n: int = 10_000, threads: int = 16, bare_n: int = 2_000, chunk: int = 20
             processor = services.processor
             record = services.templates.get(name, language)
             assert record is not None
-
-            def batch(first: int, count: int) -> None:
-                requests = [TemplateRequest(_recipient(i), name, language, _params(i))
-                            for i in range(first, first + count)]
-                for i, out in enumerate(processor.send_template_batch(requests, source="api",
-                                                                      concurrency=threads)):
-                    if not isinstance(out, SendOutcome) or out.status != "accepted":
-                        raise RuntimeError(f"message {first + i} was not accepted: {out}")
+            batch = _batch_sender(processor, threads)
 
             def single(first: int, count: int) -> None:
                 for i in range(first, first + count):
@@ -152,12 +192,13 @@ def run(n: int = 10_000, threads: int = 16, bare_n: int = 2_000, chunk: int = 20
         finally:
             services.close()
             db.dispose()
+        pg = _on_postgresql(pg_url, base_url, n, threads, chunk) if pg_url else None
     expected_rows = warm + n + single_n
     if rows != expected_rows:
         raise RuntimeError(f"{rows} accepted rows recorded, {expected_rows} expected")
     rate, single_rate, bare_rate = n / seconds, single_n / single_seconds, bare_n / bare_seconds
     ratio = rate / META_CEILING
-    figures = {
+    figures: dict[str, Any] = {
         "messages": n,
         "batch_size": chunk,
         "in_flight": threads,
@@ -169,19 +210,28 @@ def run(n: int = 10_000, threads: int = 16, bare_n: int = 2_000, chunk: int = 20
         "accepted_rows": rows,
         "meta_ceiling": META_CEILING,
     }
+    rows_out = [
+        ("template messages", f"{n} to {n} recipients, SQLite, sandbox in its own process"),
+        (f"processor, batches of {chunk}, {threads} in flight",
+         f"{rate:,.0f} msg/s ({seconds:.2f} s)"),
+        (f"processor, one at a time ({single_n})", f"{single_rate:,.0f} msg/s"),
+        (f"bare client, same requests, nothing recorded ({bare_n})", f"{bare_rate:,.0f} msg/s"),
+        ("processor / bare client", f"{rate / bare_rate:.3f}"),
+    ]
+    if pg is None:
+        rows_out.append(("PostgreSQL", "not measured: pass --pg-url postgresql://user@host:port/db"))
+    else:
+        pg_seconds, pg_rows = pg
+        figures.update(pg_processor_rate=round(n / pg_seconds, 1),
+                       pg_processor_seconds=round(pg_seconds, 3), pg_accepted_rows=pg_rows)
+        rows_out.append((f"processor on PostgreSQL, batches of {chunk}, {threads} in flight",
+                         f"{n / pg_seconds:,.0f} msg/s ({pg_seconds:.2f} s)"))
     return BenchReport(
         name="process",
         figures=figures,
         ratio=ratio,
         baseline="1,000 msg/s (Meta's ceiling per phone number)",
-        rows=[
-            ("template messages", f"{n} to {n} recipients, SQLite, sandbox in its own process"),
-            (f"processor, batches of {chunk}, {threads} in flight",
-             f"{rate:,.0f} msg/s ({seconds:.2f} s)"),
-            (f"processor, one at a time ({single_n})", f"{single_rate:,.0f} msg/s"),
-            (f"bare client, same requests, nothing recorded ({bare_n})", f"{bare_rate:,.0f} msg/s"),
-            ("processor / bare client", f"{rate / bare_rate:.3f}"),
-        ],
+        rows=rows_out,
         targets={f">= {META_CEILING:,.0f} msg/s": rate >= META_CEILING},
     )
 

@@ -81,14 +81,17 @@ def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: b
 @click.option("--threads", type=int, default=16, show_default=True,
               help="Requests in flight at once.")
 @click.option("--batch", "chunk", type=int, default=200, show_default=True, help="Messages per batch.")
+@click.option("--pg-url", envvar="EASYMO_BENCH_PG_URL", default=None,
+              help="A PostgreSQL server to run the batch path on too; a throw-away database is "
+                   "created on it and dropped. [env: EASYMO_BENCH_PG_URL]")
 @_json_option
-def process_bench(n: int, threads: int, chunk: int, as_json: bool) -> None:
+def process_bench(n: int, threads: int, chunk: int, pg_url: str | None, as_json: bool) -> None:
     """The processor end to end (validate, record, send, record) vs Meta's 1,000 msg/s ceiling."""
     from easymo_core.bench.process import run
 
     if n < 1 or threads < 1 or chunk < 1:
         raise click.BadParameter("--messages, --threads and --batch must be at least 1")
-    _print(run(n=n, threads=threads, bare_n=min(n, 2_000), chunk=chunk), as_json)
+    _print(run(n=n, threads=threads, bare_n=min(n, 2_000), chunk=chunk, pg_url=pg_url), as_json)
 
 
 @bench.command("analytics")

@@ -35,12 +35,25 @@ def test_bench_ingest_measures_sqlite_and_postgresql() -> None:
 
 
 def test_bench_process_counts_every_message() -> None:
-    report = bench("process", "--messages", "200", "--batch", "50", "--threads", "4")
+    pg = os.environ.get("EASYMO_TEST_PG_URL")
+    if not pg:
+        pytest.fail("EASYMO_TEST_PG_URL is not set: scripts/test starts a PostgreSQL for this")
+    report = bench("process", "--messages", "200", "--batch", "50", "--threads", "4", "--pg-url", pg)
     f = report["figures"]
     assert report["benchmark"] == "process"
     assert f["accepted_rows"] == 50 + 200 + 200  # warm-up batch, timed batches, one-at-a-time run
-    assert f["processor_rate"] > 0 and f["bare_client_rate"] > 0
+    assert f["pg_accepted_rows"] == 50 + 200  # warm-up batch, timed batches
+    assert f["processor_rate"] > 0 and f["bare_client_rate"] > 0 and f["pg_processor_rate"] > 0
     assert report["ratio"] == pytest.approx(f["processor_rate"] / 1000, rel=1e-3)
+
+
+def test_bench_process_without_postgresql_says_how_to_measure_it() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EASYMO_BENCH_PG_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "easymo_core.cli.main", "bench", "process", "--messages", "20",
+         "--batch", "10", "--threads", "2"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "not measured: pass --pg-url" in proc.stdout
 
 
 def test_bench_dashboard_reports_frames_stall_and_memory() -> None:
