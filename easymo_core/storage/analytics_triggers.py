@@ -1,11 +1,12 @@
-"""The analytics triggers (migrations 0002 to 0004), for SQLite and PostgreSQL, from one definition.
+"""The analytics triggers (migrations 0002 to 0006), for SQLite and PostgreSQL, from one definition.
 
 Every trigger body is a list of plain SQL statements both dialects accept (``NEW.x`` and
 ``OLD.x`` references, ``INSERT ... ON CONFLICT DO UPDATE``, CASE for every branch). SQLite
 runs them as ``CREATE TRIGGER ... BEGIN ...; END``; PostgreSQL wraps the same list in a
 PL/pgSQL function. The session gap read from app_state differs, and the latency columns:
-a BEFORE trigger assigns them on PostgreSQL, an AFTER trigger updates the row on SQLite.
-Each trigger has a WHEN clause so it runs only when the figures it keeps change; on
+a BEFORE trigger assigns them on PostgreSQL, an AFTER trigger updates the row on SQLite;
+since migration 0006 the same goes for the session and response time of an accepted send,
+and PostgreSQL's trigger functions keep generic plans. Each trigger has a WHEN clause so it runs only when the figures it keeps change; on
 PostgreSQL that test costs no function call.
 
 What they keep (the definitions ``easymo_core.analytics.recompute`` and the property test

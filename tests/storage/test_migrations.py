@@ -49,16 +49,25 @@ def _rollups_equal_messages(db: Database, by_number: bool) -> None:
 GAP_MS = 1_800_000
 
 
+def _at_revision_with_traffic(
+    db: Database, revision: str, seed: int, *, by_number: bool = True, steps: int = 30
+) -> History:
+    """``db`` migrated to ``revision`` with a random history played into it, its figures
+    checked; the history goes on after the next migration."""
+    migrate.upgrade(db, revision)
+    reset(db, GAP_MS)
+    history = History(db, Chooser(rnd=random.Random(seed)))
+    play(history, steps)
+    _rollups_equal_messages(db, by_number=by_number)
+    return history
+
+
 def test_0004_keys_existing_rollups_by_phone_number(empty_db_url: str) -> None:
     """Upgraded with messages of two numbers in it, the rollups are theirs per number; the
     downgrade sums them again. The triggers of each revision keep counting new traffic."""
     db = Database(empty_db_url)
     try:
-        migrate.upgrade(db, "0003_daily_rollups")
-        reset(db, GAP_MS)
-        history = History(db, Chooser(rnd=random.Random(21)))
-        play(history, 40)
-        _rollups_equal_messages(db, by_number=False)
+        history = _at_revision_with_traffic(db, "0003_daily_rollups", 21, by_number=False, steps=40)
 
         assert migrate.upgrade(db).state == "current"
         with db.engine.connect() as conn:
@@ -94,11 +103,7 @@ def test_0005_sums_rollups_per_statement_on_postgresql(empty_db_url: str, dialec
     down again, the row triggers count it. SQLite keeps its row triggers throughout."""
     db = Database(empty_db_url)
     try:
-        migrate.upgrade(db, "0004_rollups_by_phone_number")
-        reset(db, GAP_MS)
-        history = History(db, Chooser(rnd=random.Random(5)))
-        play(history, 30)
-        _rollups_equal_messages(db, by_number=True)
+        history = _at_revision_with_traffic(db, "0004_rollups_by_phone_number", 5)
         if dialect == "postgresql":
             assert _rollup_trigger_levels(db) == {"easymo_msg_out_ins": "ROW", "easymo_msg_out_rollup": "ROW"}
 
@@ -144,11 +149,7 @@ def test_0006_tunes_the_postgresql_triggers(empty_db_url: str, dialect: str) -> 
     down again, 0005's triggers count it. SQLite's triggers are the same throughout."""
     db = Database(empty_db_url)
     try:
-        migrate.upgrade(db, "0005_statement_rollups")
-        reset(db, GAP_MS)
-        history = History(db, Chooser(rnd=random.Random(6)))
-        play(history, 30)
-        _rollups_equal_messages(db, by_number=True)
+        history = _at_revision_with_traffic(db, "0005_statement_rollups", 6)
         if dialect == "postgresql":
             timing, untuned = _pg_tuning(db)
             assert timing == "AFTER" and "easymo_msg_out_wamid_fn" in untuned
