@@ -6,8 +6,9 @@ runs them as ``CREATE TRIGGER ... BEGIN ...; END``; PostgreSQL wraps the same li
 PL/pgSQL function. The session gap read from app_state differs, and the latency columns:
 a BEFORE trigger assigns them on PostgreSQL, an AFTER trigger updates the row on SQLite;
 since migration 0006 the same goes for the session and response time of an accepted send,
-and PostgreSQL's trigger functions keep generic plans. Each trigger has a WHEN clause so it runs only when the figures it keeps change; on
-PostgreSQL that test costs no function call.
+and PostgreSQL's trigger functions keep generic plans. Each trigger has a WHEN clause so
+it runs only when the figures it keeps change; on PostgreSQL that test costs no function
+call.
 
 What they keep (the definitions ``easymo_core.analytics.recompute`` and the property test
 check against):
