@@ -34,11 +34,13 @@ def test_ui_stall_is_measured_while_syncing_and_sending(qapp: Any) -> None:
 def test_screenshots_mode_saves_every_screen(tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     out = tmp_path / "shots"
+    # faulthandler: a crash of the console (a signal, not an exception) prints every
+    # thread's Python stack, so a failure here says where it happened.
     result = subprocess.run(
-        [sys.executable, "-m", "app.main", "--screenshots", str(out)],
+        [sys.executable, "-X", "faulthandler", "-m", "app.main", "--screenshots", str(out)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, f"stdout: {result.stdout[-1000:]}\nstderr: {result.stderr[-6000:]}"
     names = sorted(p.name for p in out.glob("*.png"))
     assert names == [
         "01-dashboard.png", "02-templates.png", "03-template-editor.png",
