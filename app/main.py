@@ -73,9 +73,10 @@ def _quiet_platform_noise() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from easymo_core.config.paths import log_dir
-    from easymo_core.logs import setup_logging
+    from easymo_core.logs import enable_crash_log, setup_logging
 
     setup_logging(debug=args.debug, log_file=log_dir() / "console.log")
+    enable_crash_log(log_dir() / "crash.log", "easymo-console")
     app = make_app()
     from app.main_window import MainWindow
 
