@@ -145,16 +145,6 @@ class IngestResult:
     changed_wamids: set[str] = field(default_factory=set)
     inbound: list[InboundRecord] = field(default_factory=list)
 
-    def merge(self, other: IngestResult) -> None:
-        self.statuses_new += other.statuses_new
-        self.statuses_duplicate += other.statuses_duplicate
-        self.statuses_pending += other.statuses_pending
-        self.inbound_new += other.inbound_new
-        self.inbound_duplicate += other.inbound_duplicate
-        self.templates_updated += other.templates_updated
-        self.changed_wamids |= other.changed_wamids
-        self.inbound.extend(other.inbound)
-
 
 InboundListener = Callable[[Connection, InboundRecord], None]
 # Called after the transaction that ingested ``IngestResult`` committed (flows use it).
