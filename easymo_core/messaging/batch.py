@@ -267,6 +267,7 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
             )
 
     processor.db.transaction(write)
+    proc.settle_accepted(processor.ingest, [a["wamid"] for a in accepted])
     if unknown:
         log.warning("%d sends of a batch: outcome unknown, kept queued for reconciliation", len(unknown))
     return outcomes

@@ -143,6 +143,8 @@ class IngestResult:
     inbound_duplicate: int = 0
     templates_updated: int = 0
     changed_wamids: set[str] = field(default_factory=set)
+    # Messages with a status held at commit (unknown wamid): after_commit settles them.
+    held_wamids: set[str] = field(default_factory=set)
     inbound: list[InboundRecord] = field(default_factory=list)
 
 
@@ -160,21 +162,25 @@ class StatusIngest:
         # Called inside the ingest transaction for each new inbound message (flows use it).
         self.inbound_listeners: list[InboundListener] = []
         # Called after commit, so a listener may send (through the processor) and use the
-        # database freely; whoever commits an ingest_in() transaction calls notify_committed.
+        # database freely; whoever commits an ingest_in() transaction calls after_commit.
         self.committed_listeners: list[CommittedListener] = []
 
     # -- public API ------------------------------------------------------------------
     def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
         result = self.db.transaction(
             lambda conn: self.ingest_in(conn, batch, webhook_event_id=webhook_event_id))
-        self.notify_committed(result)
+        self.after_commit(result)
         return result
 
-    def notify_committed(self, result: IngestResult) -> None:
-        """Hand a committed result with new inbound messages to the committed listeners.
+    def after_commit(self, result: IngestResult) -> None:
+        """Finish an ingest whose transaction committed: settle the statuses it held, then
+        hand its new inbound messages to the committed listeners.
 
-        A failing listener is logged and skipped: what was ingested stays ingested.
+        Neither undoes what was ingested: a failing listener is logged and skipped, and a
+        status that stays held is applied by the scheduler's sweep.
         """
+        if result.held_wamids:
+            self.settle(result.held_wamids)
         if not result.inbound:
             return
         for listener in self.committed_listeners:
@@ -210,12 +216,39 @@ class StatusIngest:
                 self._templates(conn, batch.template_updates, now, result)
         return result
 
+    def settle(self, wamids: Iterable[str]) -> int:
+        """Apply held statuses of these messages in a transaction of its own, once the
+        caller's transaction has committed; returns how many were applied.
+
+        A status held because its wamid was unknown and the send's answer that makes the
+        wamid known can be written by two transactions at the same moment. Neither sees the
+        other's uncommitted row, so both sides look again after their commit: whichever
+        commits second then sees both, and the status is applied now rather than at the next
+        sweep. Should both look at once, the status is applied twice, which changes nothing:
+        the rules keep the earliest time and the higher status, and the triggers count
+        differences.
+        """
+        wamid_list = sorted(set(wamids))
+        applied = 0
+        try:
+            for start in range(0, len(wamid_list), STATUS_CHUNK):
+                chunk = wamid_list[start : start + STATUS_CHUNK]
+
+                def work(conn: Connection, chunk: list[str] = chunk) -> int:
+                    return self.apply_pending(conn, chunk)
+
+                applied += self.db.transaction(work)
+        except Exception as exc:
+            # What the caller committed stays committed; the sweep applies the rest.
+            log.warning("%d messages keep held statuses until the next sweep: %s", len(wamid_list), exc)
+        return applied
+
     def apply_pending(self, conn: Connection, wamids: Iterable[str] | None = None) -> int:
         """Apply held statuses whose message is now known; returns how many were applied.
 
-        The processor calls it right after it records a wamid; the scheduler sweeps with no
-        argument, which also catches the race where a status and its send's answer are
-        written by two transactions at the same moment.
+        The processor calls it right after it records a wamid, and settle() once a
+        transaction has committed; the scheduler sweeps with no argument, the safety net
+        for whatever a failure left held.
         """
         query = (
             select(
@@ -334,6 +367,7 @@ class StatusIngest:
         ]
         result.statuses_new += len(fresh)
         result.statuses_pending += len(fresh) - len(apply)
+        result.held_wamids |= {s.wamid for _, s, _ in fresh if s.wamid not in known}
         if apply:
             _apply(conn, apply)
             result.changed_wamids |= {str(p["wamid"]) for p in apply}

@@ -321,6 +321,7 @@ class MessageProcessor:
         now = self.clock()
         self.db.transaction(lambda conn: record_accepted(
             conn, self.ingest, [{"b_id": row_id, "wamid": wamid}], now))
+        settle_accepted(self.ingest, [wamid])
 
     def _record_failure(self, row_id: int, exc: EasymoError) -> None:
         now = self.clock()
@@ -423,6 +424,20 @@ def record_accepted(
     # The wamid trigger counts the message for the contact and its session.
     # A status may have arrived before this answer: apply it now.
     ingest.apply_pending(conn, [r["wamid"] for r in rows])
+
+
+def settle_accepted(ingest: StatusIngest, wamids: list[str]) -> None:
+    """Once record_accepted's transaction has committed, on PostgreSQL: apply the statuses
+    a receiver held for these wamids while it ran.
+
+    Under READ COMMITTED a receiver's transaction can overlap ours, each deciding without
+    the other's row: it holds the status as unknown, and our apply_pending does not see it.
+    SQLite needs no second look: its writers take turns, so a receiver's held status either
+    committed before our update (apply_pending saw it) or is settled by the receiver after
+    our commit (StatusIngest.after_commit).
+    """
+    if wamids and ingest.db.dialect == "postgresql":
+        ingest.settle(wamids)
 
 
 def _new_key() -> str:

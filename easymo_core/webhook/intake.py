@@ -169,7 +169,7 @@ class DurableIntake:
             log.exception("ingest of %d webhook POSTs failed; kept for recovery: %s", len(pairs), exc)
             return None
         self.stats.ingested += len(pairs)
-        self.ingest.notify_committed(total)
+        self.ingest.after_commit(total)
         for listener in self.listeners:
             try:
                 listener(total)
@@ -207,7 +207,7 @@ class DurableIntake:
                 _mark_processed(conn, [p[0] for p in pairs])
             if rows:
                 self.ingest.apply_pending(conn)
-        self.ingest.notify_committed(total)
+        self.ingest.after_commit(total)
         return len(pairs)
 
 
