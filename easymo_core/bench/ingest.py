@@ -11,15 +11,22 @@ The baseline is a bare ASGI app on the same uvicorn stack that checks the signat
 answers 200 without storing anything: the ratio is the receiver's event rate over it, both
 with batches of 50. The bare app is run before and after the receivers and its mean used,
 so drift in the machine's speed during the run falls on both sides.
+
+Beside it, and not instead of it: the same bare app committing each POST's body to SQLite
+before its 200 (``ratio_vs_durable``), the least any receiver that never acknowledges an
+event it has not made durable must do.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 import os
 import secrets
+import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +58,9 @@ CONCURRENCY = 16
 APP_SECRET = "bench-app-secret"
 STATUSES = ("sent", "delivered", "read")
 WAIT_LIMIT_S = 300.0
+# The baselines answer 600 POSTs of 50 in some 0.05 s: too short a run to time steadily, so
+# they replay the same POSTs until they have at least this many (they store no status).
+MIN_BASELINE_POSTS = 3000
 
 
 @dataclass
@@ -239,16 +249,72 @@ def _bare_app() -> Starlette:
     return Starlette(routes=[Route("/webhook", receive, methods=["POST"])])
 
 
-def run_bare(messages: int, batch: int, base_ts: int) -> Run:
+def _baseline_posts(messages: int, batch: int, base_ts: int) -> tuple[list[tuple[bytes, str]], int]:
+    """The receiver's POSTs, replayed to MIN_BASELINE_POSTS; and how many events they carry."""
     posts = build_posts(messages, batch, base_ts)
+    replays = -(-MIN_BASELINE_POSTS // len(posts))
+    return posts * replays, messages * len(STATUSES) * replays
+
+
+def run_bare(messages: int, batch: int, base_ts: int) -> Run:
+    posts, events = _baseline_posts(messages, batch, base_ts)
     server = ThreadedASGIServer(_bare_app(), name="bench-bare")
     server.start()
     try:
         seconds, result = _drive(server.base_url + "/webhook", posts)
     finally:
         server.stop()
-    return Run(f"bare ASGI, batch {batch}", messages * len(STATUSES), len(posts), seconds,
+    return Run(f"bare ASGI, batch {batch}", events, len(posts), seconds,
                result.retries, result.errors)
+
+
+def _durable_bare_app(conn: sqlite3.Connection) -> Starlette:
+    """The bare app, plus what no receiver may skip: each POST's body committed to SQLite
+    (WAL, synchronous=NORMAL, as the receiver's database) before the 200.
+
+    One commit per POST, in a worker thread so the event loop keeps answering; nothing is
+    parsed, deduplicated or applied. It tells how much of the receiver's gap to the bare
+    app is durability alone.
+    """
+    lock = threading.Lock()
+
+    def store(body: bytes) -> None:
+        with lock:
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO raw_posts (body) VALUES (?)", (body,))
+            conn.execute("COMMIT")
+
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        if not signature.verify(APP_SECRET, body, request.headers.get(signature.HEADER)):
+            return PlainTextResponse("bad signature", status_code=403)
+        await asyncio.to_thread(store, body)
+        return PlainTextResponse("EVENT_RECEIVED")
+
+    return Starlette(routes=[Route("/webhook", receive, methods=["POST"])])
+
+
+def run_durable_bare(messages: int, batch: int, base_ts: int) -> Run:
+    posts, events = _baseline_posts(messages, batch, base_ts)
+    with tempfile.TemporaryDirectory(prefix="easymo-bench-") as tmp:
+        conn = sqlite3.connect(Path(tmp) / "raw.db", check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE raw_posts (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+            server = ThreadedASGIServer(_durable_bare_app(conn), name="bench-durable-bare")
+            server.start()
+            try:
+                seconds, result = _drive(server.base_url + "/webhook", posts)
+            finally:
+                server.stop()
+            stored = conn.execute("SELECT count(*) FROM raw_posts").fetchone()[0]
+        finally:
+            conn.close()
+    if stored != len(posts):
+        raise RuntimeError(f"the durable bare app stored {stored} of {len(posts)} POSTs")
+    return Run(f"bare ASGI storing each POST, batch {batch}", events, len(posts),
+               seconds, result.retries, result.errors)
 
 
 def run_receiver(url: str, dialect: str, messages: int, batch: int, base_ts: int) -> Run:
@@ -294,6 +360,7 @@ def run(
     base_ts = int(time.time()) - 3600
     runs: dict[str, Run] = {}
     runs["bare50_before"] = run_bare(messages, 50, base_ts)
+    runs["durable50"] = run_durable_bare(messages, 50, base_ts)
     with sqlite_database() as url:
         runs["sqlite50"] = run_receiver(url, "SQLite", messages, 50, base_ts)
     with sqlite_database() as url:
@@ -324,6 +391,9 @@ def _report(runs: dict[str, Run], with_pg: bool) -> BenchReport:
                                 else ""),
                      f"{r.rate:,.0f} events/s  ({r.events} events, {r.posts} POSTs, {r.seconds:.2f} s, "
                      f"{r.retries} retried after 503)"))
+    durable = runs["sqlite50"].rate / runs["durable50"].rate
+    figures["ratio_vs_durable"] = round(durable, 4)
+    rows.append(("receiver / bare app storing each POST (batch 50)", f"{durable:.3f}"))
     if with_pg:
         figures["pg_ratio"] = round(runs["pg50"].rate / bare50, 4)
         rows.append(("PostgreSQL ratio (batch 50)", f"{runs['pg50'].rate / bare50:.3f}"))
