@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -10,6 +11,8 @@ import click
 from easymo_core.cli.context import state
 from easymo_core.config import sandbox_defaults as sd
 from easymo_core.secrets import get_secret
+
+log = logging.getLogger(__name__)
 
 
 @click.group()
@@ -58,12 +61,8 @@ def serve(host: str, port: int, path: str, max_queue: int, no_flows: bool) -> No
         f"webhook receiver for profile {profile.name!r} on {server.url} (database {st.database().dialect})"
     )
     click.echo("Ctrl-C to stop")
-    stop = threading.Event()
     try:
-        while not stop.wait(1.0):
-            if not server.running:
-                raise click.ClickException("the receiver stopped unexpectedly")
-            server.intake.recover()
+        run_upkeep(server, st.database().url, threading.Event())
     except KeyboardInterrupt:
         pass
     finally:
@@ -71,6 +70,39 @@ def serve(host: str, port: int, path: str, max_queue: int, no_flows: bool) -> No
         if flows is not None:
             flows.stop()
         click.echo("stopped")
+
+
+def run_upkeep(server: Any, url: str, stop: threading.Event, interval_s: float = 1.0) -> None:
+    """The receiver's upkeep every ``interval_s`` until ``stop`` is set or the receiver dies.
+
+    A failing database does not stop the receiver: it keeps answering (a full queue answers
+    503, so Meta retries), the POSTs it stored wait, and the upkeep runs again next time.
+    The operator reads one line per cause, not one per second.
+    """
+    failing: str | None = None
+    while not stop.wait(interval_s):
+        if not server.running:
+            raise click.ClickException("the receiver stopped unexpectedly")
+        try:
+            server.intake.upkeep()
+        except Exception as exc:
+            failing, previous = _upkeep_failure(url, exc), failing
+            log.warning("receiver upkeep failed: %s", failing)
+            if failing != previous:
+                click.echo(f"warning: {failing} (retrying every second)", err=True)
+            continue
+        if failing is not None:
+            click.echo("the database answers again: upkeep resumed", err=True)
+            failing = None
+
+
+def _upkeep_failure(url: str, exc: Exception) -> str:
+    """One line for the operator: what the database said and what to do, no stack trace."""
+    from easymo_core.errors import EasymoError
+    from easymo_core.storage.engine import explain_operational_error
+
+    err = exc if isinstance(exc, EasymoError) else explain_operational_error(exc, url)
+    return err.one_line()
 
 
 def _flow_engine(st: Any, server: Any) -> Any:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from easymo_core.cloudapi.errors import SendOutcomeUnknown
 from easymo_core.cloudapi.phone import normalize_phone
@@ -249,7 +249,9 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
             accepted.append({"b_id": p.row_id, "wamid": answer.wamid})
             outcomes.append(SendOutcome(p.row_id, answer.wamid, "accepted", p.key, p.fallback, p.note))
     def write(conn: Connection) -> None:
-        by_id = messages_t.c.id == bindparam("b_id")
+        # "wamid IS NULL" for failed and unknown sends, as in MessageProcessor._mark: a row
+        # the webhook ingest linked meanwhile keeps what Meta reported.
+        by_id = and_(messages_t.c.id == bindparam("b_id"), messages_t.c.wamid.is_(None))
         if accepted:
             proc.record_accepted(conn, processor.ingest, accepted, now)
         if failed:
@@ -268,9 +270,38 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
 
     processor.db.transaction(write)
     proc.settle_accepted(processor.ingest, [a["wamid"] for a in accepted])
+    if failed or unknown:
+        outcomes = _linked_meanwhile(processor, outcomes, [r["b_id"] for r in failed + unknown])
+        still_unknown = {o.message_id for o in outcomes if o.wamid is None}
+        unknown = [u for u in unknown if u["b_id"] in still_unknown]
     if unknown:
         log.warning("%d sends of a batch: outcome unknown, kept queued for reconciliation", len(unknown))
     return outcomes
+
+
+def _linked_meanwhile(
+    processor: MessageProcessor, outcomes: list[SendOutcome], row_ids: list[int]
+) -> list[SendOutcome]:
+    """The outcomes, with sends the webhook ingest linked to a wamid while we waited for
+    Meta's answer (the answer was lost) told as Meta's statuses tell them."""
+    from easymo_core.messaging import processor as proc
+
+    t = proc.messages_t
+    with processor.db.engine.connect() as conn:
+        linked = {
+            r.id: r
+            for r in conn.execute(
+                select(t.c.id, t.c.wamid, t.c.status).where(t.c.id.in_(row_ids), t.c.wamid.is_not(None))
+            )
+        }
+    if not linked:
+        return outcomes
+    return [
+        SendOutcome(o.message_id, linked[o.message_id].wamid, linked[o.message_id].status,
+                    o.idempotency_key, o.fallback, o.fallback_note)
+        if o.message_id in linked else o
+        for o in outcomes
+    ]
 
 
 __all__ = ["TemplateRequest", "send_template_batch"]

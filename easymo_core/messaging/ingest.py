@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, bindparam, select, type_coerce, update
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 # Statuses per statement set: keeps each IN list well under SQLite's 32,766 variables.
 STATUS_CHUNK = 2000
+# sweep(): how often the console's scheduler and `easymo webhook serve` run it, and how far
+# back it looks for held statuses.
+SWEEP_INTERVAL_S = 30.0
+SWEEP_WINDOW = timedelta(days=7)
 
 messages_t = table_of(Message)
 events_t = table_of(StatusEvent)
@@ -177,7 +181,7 @@ class StatusIngest:
         hand its new inbound messages to the committed listeners.
 
         Neither undoes what was ingested: a failing listener is logged and skipped, and a
-        status that stays held is applied by the scheduler's sweep.
+        status that stays held is applied by sweep().
         """
         if result.held_wamids:
             self.settle(result.held_wamids)
@@ -239,16 +243,34 @@ class StatusIngest:
 
                 applied += self.db.transaction(work)
         except Exception as exc:
-            # What the caller committed stays committed; the sweep applies the rest.
+            # What the caller committed stays committed; sweep() applies the rest.
             log.warning("%d messages keep held statuses until the next sweep: %s", len(wamid_list), exc)
         return applied
 
-    def apply_pending(self, conn: Connection, wamids: Iterable[str] | None = None) -> int:
+    def sweep(self, window: timedelta = SWEEP_WINDOW) -> int:
+        """Apply every held status of the last ``window`` whose message is now known.
+
+        The safety net behind apply_pending and settle: a writer that crashed between its
+        commit and its settle, or whose settle failed, leaves a status held that nothing
+        else would apply. The console's scheduler and `easymo webhook serve` run it every
+        SWEEP_INTERVAL_S. The window bounds the scan: statuses of messages this database
+        will never know (another app on the same number) stay held, and older than a week
+        they are no longer looked at.
+        """
+        since = utcnow() - window
+        return self.db.transaction(lambda conn: self.apply_pending(conn, received_after=since))
+
+    def apply_pending(
+        self,
+        conn: Connection,
+        wamids: Iterable[str] | None = None,
+        *,
+        received_after: datetime | None = None,
+    ) -> int:
         """Apply held statuses whose message is now known; returns how many were applied.
 
         The processor calls it right after it records a wamid, and settle() once a
-        transaction has committed; the scheduler sweeps with no argument, the safety net
-        for whatever a failure left held.
+        transaction has committed; sweep() looks at every held status of the last week.
         """
         query = (
             select(
@@ -274,6 +296,8 @@ class StatusIngest:
             if not wamid_list:
                 return 0
             query = query.where(events_t.c.wamid.in_(wamid_list))
+        if received_after is not None:
+            query = query.where(events_t.c.received_at >= received_after)
         rows = conn.execute(query).all()
         if not rows:
             return 0

@@ -269,11 +269,13 @@ class MessageProcessor:
         try:
             result = self.client.send_payload(payload, idempotency_key=key, checked=True)
         except SendOutcomeUnknown as exc:
-            self._mark(row_id, error_detail=f"outcome unknown: {exc.message}")
+            if not self._mark(row_id, error_detail=f"outcome unknown: {exc.message}"):
+                return self._linked(row_id, key, fallback, note)
             log.warning("send %s: outcome unknown, kept queued for reconciliation", key)
             return SendOutcome(row_id, None, "queued", key, fallback, note, exc)
         except (CloudAPIError, PayloadError) as exc:
-            self._record_failure(row_id, exc)
+            if not self._record_failure(row_id, exc):
+                return self._linked(row_id, key, fallback, note)
             return SendOutcome(row_id, None, "failed", key, fallback, note, exc)
         self._record_accepted(row_id, result.wamid, payload["to"])
         return SendOutcome(row_id, result.wamid, "accepted", key, fallback, note)
@@ -323,9 +325,9 @@ class MessageProcessor:
             conn, self.ingest, [{"b_id": row_id, "wamid": wamid}], now))
         settle_accepted(self.ingest, [wamid])
 
-    def _record_failure(self, row_id: int, exc: EasymoError) -> None:
+    def _record_failure(self, row_id: int, exc: EasymoError) -> bool:
         now = self.clock()
-        self._mark(
+        return self._mark(
             row_id,
             status="failed",
             failed_at=now,
@@ -334,10 +336,29 @@ class MessageProcessor:
             error_detail=exc.hint or getattr(exc, "explanation", None),
         )
 
-    def _mark(self, row_id: int, **values: Any) -> None:
+    def _mark(self, row_id: int, **values: Any) -> bool:
+        """Record a send that got no wamid; False when the row has one already.
+
+        The webhook ingest links a send whose answer was lost from the key Meta echoes in
+        its statuses (StatusIngest._link_lost_answers), and the "sent" webhook usually
+        comes long before a read timeout: what Meta reported then stands, not our guess.
+        """
         values["updated_at"] = self.clock()
-        self.db.transaction(lambda conn: conn.execute(
-            update(messages_t).where(messages_t.c.id == row_id).values(**values)))
+        changed = self.db.transaction(lambda conn: conn.execute(
+            update(messages_t)
+            .where(messages_t.c.id == row_id, messages_t.c.wamid.is_(None))
+            .values(**values)
+        ).rowcount)
+        return bool(changed)
+
+    def _linked(self, row_id: int, key: str, fallback: str | None, note: str | None) -> SendOutcome:
+        """The outcome of a send the webhook ingest linked while we waited for Meta's answer."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(
+                select(messages_t.c.wamid, messages_t.c.status).where(messages_t.c.id == row_id)
+            ).one()
+        log.info("send %s: its answer was lost, but Meta's statuses name it %s", key, row.wamid)
+        return SendOutcome(row_id, row.wamid, row.status, key, fallback, note)
 
     # -- idempotency ------------------------------------------------------------------
     def _existing(self, key: str) -> SendOutcome | None:

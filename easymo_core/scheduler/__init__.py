@@ -1,4 +1,5 @@
-"""Background jobs of a console: the change feed, template sync, Meta analytics, health.
+"""Background jobs of a console: the change feed, template sync, Meta analytics, health,
+and the sweep of held statuses.
 
 No Qt here: the console bridges the published results to signals (app/scheduler_bridge.py).
 """
@@ -8,6 +9,7 @@ from easymo_core.scheduler.health import HealthCheck, HealthReport
 from easymo_core.scheduler.jobs import (
     CHANGE_FEED,
     HEALTH,
+    HELD_STATUSES,
     JOBS,
     META_ANALYTICS,
     TEMPLATE_SYNC,
@@ -21,6 +23,7 @@ from easymo_core.scheduler.state import JobState, StateStore
 __all__ = [
     "CHANGE_FEED",
     "HEALTH",
+    "HELD_STATUSES",
     "JOBS",
     "META_ANALYTICS",
     "TEMPLATE_SYNC",

@@ -1,8 +1,11 @@
-"""The console's four jobs on one profile's services.
+"""The console's five jobs on one profile's services.
 
 ``change_feed`` (every 2 s) publishes :class:`ChangeBatch` objects; ``template_sync`` (every
 15 min, and soon after a submit) publishes SyncResults; ``meta_analytics`` (hourly, real
-profiles only) calls the puller it is given; ``health`` publishes HealthReports.
+profiles only) calls the puller it is given; ``health`` publishes HealthReports;
+``held_statuses`` (every 30 s) applies statuses held for a message that has since become
+known, which a crash or a failed settle can leave behind (StatusIngest.sweep), and
+publishes how many it applied.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from easymo_core.messaging.ingest import SWEEP_INTERVAL_S
 from easymo_core.scheduler.feed import ChangeFeed
 from easymo_core.scheduler.health import HealthCheck
 from easymo_core.scheduler.runner import Clock
@@ -22,7 +26,8 @@ CHANGE_FEED = "change_feed"
 TEMPLATE_SYNC = "template_sync"
 META_ANALYTICS = "meta_analytics"
 HEALTH = "health"
-JOBS = (CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH)
+HELD_STATUSES = "held_statuses"
+JOBS = (CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Intervals:
     template_sync_s: float = 15 * 60.0
     meta_analytics_s: float = 3600.0
     health_s: float = 30.0
+    held_statuses_s: float = SWEEP_INTERVAL_S
 
 
 def build_scheduler(
@@ -63,6 +69,7 @@ def build_scheduler(
     scheduler.add(META_ANALYTICS, analytics or _nothing, iv.meta_analytics_s, first_run_s=30.0,
                   skipped=skipped)
     scheduler.add(HEALTH, HealthCheck(services.db, services.client, clock=clock), iv.health_s)
+    scheduler.add(HELD_STATUSES, services.ingest.sweep, iv.held_statuses_s, first_run_s=5.0)
     return scheduler
 
 

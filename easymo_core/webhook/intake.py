@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
-from easymo_core.messaging.ingest import IngestResult, StatusIngest
+from easymo_core.messaging.ingest import SWEEP_INTERVAL_S, IngestResult, StatusIngest
 from easymo_core.messaging.webhook_payload import WebhookBatch, parse_envelope
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import WebhookEvent, table_of
@@ -72,6 +72,7 @@ class DurableIntake:
         self._stopping = threading.Event()
         self.stats = IntakeStats()
         self.listeners: list[Callable[[IngestResult], None]] = []
+        self._next_sweep = 0.0
 
     @property
     def depth(self) -> int:
@@ -177,6 +178,18 @@ class DurableIntake:
                 log.exception("webhook listener failed")
         return total
 
+    def upkeep(self, now: float | None = None) -> None:
+        """What a standalone receiver runs every second: recover() and, every
+        SWEEP_INTERVAL_S (``now``: time.monotonic()), StatusIngest.sweep().
+
+        It raises what the database raised; the caller reports it and tries again.
+        """
+        now = time.monotonic() if now is None else now
+        self.recover()
+        if now >= self._next_sweep:
+            self.ingest.sweep()
+            self._next_sweep = now + SWEEP_INTERVAL_S
+
     def recover(self, *, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
         """Ingest stored POSTs nobody processed (a crash between store and ingest)."""
         cutoff = utcnow() - older_than
@@ -189,8 +202,9 @@ class DurableIntake:
         if self.db.dialect == "postgresql":
             # Several receivers share one database: each row is recovered by one of them.
             query = query.with_for_update(skip_locked=True)
-        total = IngestResult()
-        with self.db.engine.begin() as conn:
+
+        def work(conn: Connection) -> tuple[IngestResult, int]:
+            total = IngestResult()
             rows = conn.execute(query).all()
             pairs: list[tuple[int, WebhookBatch]] = []
             for row in rows:
@@ -205,10 +219,12 @@ class DurableIntake:
             if pairs:
                 total = self.ingest.ingest_group(conn, pairs)
                 _mark_processed(conn, [p[0] for p in pairs])
-            if rows:
-                self.ingest.apply_pending(conn)
+            return total, len(pairs)
+
+        # Through db.transaction: a deadlock with a live writer is run again, not raised.
+        total, recovered = self.db.transaction(work)
         self.ingest.after_commit(total)
-        return len(pairs)
+        return recovered
 
 
 def _mark_processed(conn: Connection, event_ids: list[int]) -> None:

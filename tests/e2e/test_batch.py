@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from easymo_core.cloudapi.errors import NetworkError, SendContext, SendOutcomeUnknown
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.batch import TemplateRequest
 from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
@@ -116,6 +117,43 @@ def test_a_status_that_beats_the_send_answer_is_not_undone(
     assert all(r.status in ("sent", "delivered", "read", "failed") for r in rows), \
         [r.status for r in rows]
     assert all(r.sent_at is not None for r in rows)
+
+
+def _answer_lost_after_the_status(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every send goes out and its "sent" webhook is ingested (linked by the echoed key),
+    then the answer is lost: a read timeout after Meta had taken the message."""
+    processor = stack.services.processor
+    _status_first(stack, monkeypatch)
+    sends_and_links = processor.client.send_payload
+
+    def send(payload: dict[str, Any], *, idempotency_key: str | None = None, **kw: Any) -> Any:
+        sends_and_links(payload, idempotency_key=idempotency_key, **kw)
+        context = SendContext("1", payload["to"], payload["type"], idempotency_key, idempotency_key)
+        raise SendOutcomeUnknown(context, NetworkError("graph.facebook.com", "read timed out", request_sent=True, retryable=False), attempts=1)
+
+    monkeypatch.setattr(processor.client, "send_payload", send)
+
+
+def test_a_lost_answer_after_meta_reported_the_send_tells_what_meta_said(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver linked the send from the echoed key before the read timed out: the
+    caller gets the wamid and status Meta reported, and the row keeps them, with no
+    "outcome unknown" written over them (bulk would count the recipient as unknown)."""
+    stack.services.templates.sync()
+    _answer_lost_after_the_status(stack, monkeypatch)
+    batch = stack.services.processor.send_template_batch([_req(i) for i in range(4)], concurrency=2)
+    single = stack.services.processor.send_template(
+        "+15550409999", "order_update", "en_US",
+        TemplateParams(header={"1": "#9"}, body={"1": "Ana", "2": "Friday"}, buttons={1: "9"}))
+    outcomes = [*batch, single]
+    assert all(isinstance(o, SendOutcome) and o.wamid and o.error is None for o in outcomes), outcomes
+    assert {o.status for o in outcomes if isinstance(o, SendOutcome)} <= {"sent", "delivered", "read"}
+    with stack.db.session() as s:
+        rows = s.scalars(select(Message)).all()
+    assert len(rows) == 5
+    assert all(r.wamid and r.sent_at and not r.error_detail for r in rows), \
+        [(r.status, r.wamid, r.error_detail) for r in rows]
 
 
 def test_a_bug_in_one_send_is_raised_after_every_answer_is_recorded(

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.webhook_payload import parse_envelope
 from easymo_core.scheduler import (
     CHANGE_FEED,
     HEALTH,
+    HELD_STATUSES,
     META_ANALYTICS,
     TEMPLATE_SYNC,
     EasymoScheduler,
@@ -22,7 +25,9 @@ from easymo_core.scheduler import (
     build_scheduler,
 )
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import WebhookEvent, table_of
+from easymo_core.storage.models import StatusEvent, WebhookEvent, table_of
+from easymo_core.storage.types import utcnow
+from tests.messaging import test_ingest as ingest_helpers
 from tests.scheduler.helpers import add_message, at
 
 WAIT = 10.0  # seconds an Event may take to fire; never reached when things work
@@ -210,13 +215,14 @@ class _Services:
     db: Database
     templates: _Templates
     client: _Client
+    ingest: StatusIngest
 
 
 def test_console_jobs_on_the_sandbox_skip_meta_analytics(db: Database) -> None:
-    svc = _Services(_Profile(is_sandbox=True), db, _Templates(), _Client())
+    svc = _Services(_Profile(is_sandbox=True), db, _Templates(), _Client(), StatusIngest(db))
     pulled: list[int] = []
     sched = build_scheduler(svc, analytics=lambda: pulled.append(1))
-    assert set(sched.runners) == {CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH}
+    assert set(sched.runners) == {CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES}
     assert sched.run_now(META_ANALYTICS) is False and pulled == []
     state = sched.states()[META_ANALYTICS]
     assert state.health == "off" and "sandbox" in (state.skipped or "")
@@ -233,7 +239,7 @@ def test_console_jobs_on_the_sandbox_skip_meta_analytics(db: Database) -> None:
 
 
 def test_console_jobs_on_a_real_profile_pull_analytics(db: Database) -> None:
-    svc = _Services(_Profile(is_sandbox=False), db, _Templates(), _Client(fail=True))
+    svc = _Services(_Profile(is_sandbox=False), db, _Templates(), _Client(fail=True), StatusIngest(db))
     pulled: list[int] = []
     sched = build_scheduler(svc, analytics=lambda: pulled.append(1) or "pulled")
     assert sched.run_now(META_ANALYTICS) and pulled == [1]
@@ -243,6 +249,34 @@ def test_console_jobs_on_a_real_profile_pull_analytics(db: Database) -> None:
     assert reports[0].api_ok is False and "timed out" in reports[0].api_error
     sched.start()
     assert sched.stop() is True
+
+
+def test_the_held_statuses_job_applies_what_a_missed_settle_left_held(db: Database) -> None:
+    """A receiver held statuses of a wamid nobody knew yet; the send that makes it known then
+    committed, and its writer died before it could look again. Only the job applies them."""
+    h = ingest_helpers
+    ingest = StatusIngest(db)
+    ingest.ingest(parse_envelope(h.envelope([
+        h.status("wamid.h1", "sent", 1), h.status("wamid.h1", "delivered", 3),
+        h.status("wamid.h2", "sent", 1),
+    ])))
+    with db.engine.begin() as conn:  # wamid.h2's status was held 8 days ago: out of the window
+        events = table_of(StatusEvent)
+        conn.execute(events.update().where(events.c.wamid == "wamid.h2")
+                     .values(received_at=utcnow() - timedelta(days=8)))
+    h.add_message(db, "wamid.h1")  # the send's commit, with no settle after it
+    h.add_message(db, "wamid.h2")
+    assert h.final_state(db, "wamid.h1")[0] == "accepted"
+    svc = _Services(_Profile(is_sandbox=True), db, _Templates(), _Client(), ingest)
+    sched = build_scheduler(svc)
+    applied: list[Any] = []
+    sched.subscribe(HELD_STATUSES, applied.append)
+    assert sched.run_now(HELD_STATUSES) and applied == [2]
+    status, sent_at, delivered_at, *_, latency, _read = h.final_state(db, "wamid.h1")
+    assert (status, sent_at, delivered_at, latency) == ("delivered", h.T0.replace(second=1),
+                                                         h.T0.replace(second=3), 2000)
+    assert h.final_state(db, "wamid.h2")[0] == "accepted"
+    assert sched.run_now(HELD_STATUSES) and applied == [2, 0]  # nothing applied twice
 
 
 def test_health_measures_webhook_lag_and_backlog(db: Database) -> None:
