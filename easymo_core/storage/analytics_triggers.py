@@ -455,6 +455,12 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         "THEN NEW.created_at ELSE last_outbound_at END)"
     )
     return [
+        # First, before any decision below: on PostgreSQL this waits for a transaction that
+        # wrote the contact's row and has not committed (every join ends by writing it), and
+        # each later statement reads afresh. Two writers joining one contact's conversation
+        # at once (two receivers, a receiver and the processor) thus decide one after the
+        # other; decided from the same snapshot, both would start the session and both take
+        # the first reply (tests/analytics/test_concurrent_writers.py).
         "INSERT INTO contacts (wa_id, first_seen_at, messages_in, messages_out, replies, "
         "engagement_score, updated_at) VALUES (NEW.contact_wa_id, NEW.created_at, 0, 0, 0, 0.0, "
         "NEW.updated_at) ON CONFLICT (wa_id) DO NOTHING",
