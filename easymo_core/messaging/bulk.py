@@ -16,12 +16,16 @@ import csv
 import hashlib
 import io
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy.orm import Session
 
 from easymo_core.cloudapi.errors import PayloadError
 from easymo_core.cloudapi.phone import normalize_phone
@@ -44,6 +48,9 @@ Progress = Callable[["BulkProgress"], None]
 # and reconciled from Meta's status webhooks, never sent twice; one send at a time
 # bounded that to one recipient, at a whole round trip to Meta per recipient.
 CHUNK = DEFAULT_CONCURRENCY
+# How long another host's run, silent that long, still counts as sending a job (a chunk's
+# heartbeat comes every few seconds, even when paced).
+OWNER_LEASE = timedelta(minutes=2)
 
 
 class BulkError(EasymoError):
@@ -208,7 +215,7 @@ class BulkSender:
                 setattr(prog, status, getattr(prog, status) + 1)  # a counter of that name
                 changes.append({"r_id": rec.id, "status": status, "error": error,
                                 "message_id": message_id})
-            self._set_many(changes)
+            self._set_many(job_id, changes)
             if progress:
                 progress(prog)
         with self.db.session() as s:
@@ -229,6 +236,9 @@ class BulkSender:
     ) -> int:
         now = utcnow()
         with self.db.session() as s:
+            # Two runs of one CSV started together must not each make a job of it: their
+            # idempotency keys would differ, and everyone would get the template twice.
+            _one_at_a_time(s, f"bulk:{self.processor.profile.name}:{digest}:{name}:{language}")
             job = s.scalars(
                 select(BulkJob)
                 .where(
@@ -248,8 +258,16 @@ class BulkSender:
                     hint="add --again to send it to everyone once more",
                 )
             if job is not None and job.status != "done":
+                sender = _live_owner(job, now) if job.status == "running" else None
+                if sender is not None:
+                    raise BulkError(
+                        f"job {job.id} ({csv_path.name}, {name}, {language}) is being sent by {sender}",
+                        hint="wait for it to finish, or stop it (Ctrl-C) and run the same command "
+                        "again to resume it",
+                    )
                 log.info("resuming bulk job %s", job.id)
                 job.status = "running"
+                job.owner = owner_id()
                 job.updated_at = now
                 return job.id
             job = BulkJob(
@@ -262,6 +280,7 @@ class BulkSender:
                 status="running",
                 created_at=now,
                 updated_at=now,
+                owner=owner_id(),
             )
             s.add(job)
             s.flush()
@@ -275,15 +294,63 @@ class BulkSender:
             )
             return job.id
 
-    def _set_many(self, changes: list[dict[str, Any]]) -> None:
+    def _set_many(self, job_id: int, changes: list[dict[str, Any]]) -> None:
+        """The chunk's recipients, and the job's heartbeat, in one transaction."""
         recipients = table_of(BulkRecipient)
-        self.db.transaction(lambda conn: conn.execute(
-            update(recipients).where(recipients.c.id == bindparam("r_id")).values(
-                status=bindparam("status"), error=bindparam("error"),
-                message_id=bindparam("message_id"),
-            ),
-            changes,
-        ))
+
+        def write(conn: Connection) -> None:
+            conn.execute(
+                update(recipients).where(recipients.c.id == bindparam("r_id")).values(
+                    status=bindparam("status"), error=bindparam("error"),
+                    message_id=bindparam("message_id"),
+                ),
+                changes,
+            )
+            conn.execute(update(table_of(BulkJob)).where(table_of(BulkJob).c.id == job_id)
+                         .values(updated_at=utcnow()))
+
+        self.db.transaction(write)
+
+
+def _one_at_a_time(s: Session, key: str) -> None:
+    """Hold, until the session commits, a lock that every run choosing a job for ``key``
+    takes first, so the second one sees the job the first made."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    else:
+        # A write, even of no row, takes SQLite's one write lock; a deferred transaction's
+        # first SELECT would not, and two runs could both read "no job".
+        s.execute(text("UPDATE bulk_jobs SET status = status WHERE id = -1"))
+
+
+def _live_owner(job: BulkJob, now: datetime) -> str | None:
+    """Who still sends a "running" job, or None when it may be resumed.
+
+    On this host the owner's process tells (a run killed with SIGKILL leaves its job
+    "running"); on another host, a heartbeat within OWNER_LEASE does.
+    """
+    if not job.owner or job.owner == owner_id():
+        return None
+    host, _, pid_text = job.owner.rpartition(":")
+    who = f"process {pid_text} on {host}"
+    if host == socket.gethostname() and pid_text.isdigit():
+        return who if _alive(int(pid_text)) else None
+    return who if now - job.updated_at < OWNER_LEASE else None
+
+
+def owner_id() -> str:
+    """This process, as a bulk job's owner (computed per call: a forked child is another)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    return True
 
 
 def _recipient_state(answer: SendOutcome | EasymoError) -> tuple[str, str | None, int | None]:

@@ -419,7 +419,10 @@ class BulkJob(Base):
     total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="running")
     created_at: Mapped[datetime]
+    # The heartbeat of a running job: written after every chunk it sends.
     updated_at: Mapped[datetime]
+    # "host:pid" of the run that sends it (migration 0007); None before that revision.
+    owner: Mapped[str | None] = mapped_column(String(160), nullable=True)
 
 
 class BulkRecipient(Base):

@@ -179,3 +179,119 @@ def test_bulk_resumed_after_finish_sends_nothing(cli_env: Stack, tmp_path: Path,
     code, out, err = run(capsys, *args, "--again")
     assert code == 0 and "5 sent" in out, err
     wait_for(lambda: sum(sent_to(cli_env).values()) == 10, 10, "10 sends")
+
+
+def test_a_second_run_of_a_job_still_being_sent_is_refused(
+    cli_env: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An admin starts the same CSV again while the first run still sends it (in another
+    terminal, thinking it died): refused, naming the process, and nobody is sent twice."""
+    cli_env.control("config", slow_rate=1.0, slow_seconds=0.04)
+    phones = [f"+1555060{i:04d}" for i in range(120)]
+    path = tmp_path / "r.csv"
+    write_csv(path, phones)
+    proc = _bulk_process(path)
+    try:
+        wait_for(lambda: sum(sent_to(cli_env).values()) >= 10 or proc.poll() is not None, 60, "sends")
+        assert proc.poll() is None, "the first run finished before the second started"
+        code, _, err = run(capsys, "send", "bulk", "--template", TEMPLATE[0], "--lang", TEMPLATE[1],
+                           "--csv", str(path))
+        assert code == 1 and f"is being sent by process {proc.pid}" in err and "Ctrl-C" in err, err
+        assert "Traceback" not in err
+        cli_env.control("config", slow_rate=0.0)
+        _, first_err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, first_err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    sent = sent_to(cli_env)
+    assert set(sent) == {p.lstrip("+") for p in phones} and max(sent.values()) == 1
+
+
+def test_a_job_left_running_on_another_host_waits_for_its_lease(
+    cli_env: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another host's run is judged by its heartbeat: fresh, it is still sending; silent
+    past the lease, its job may be resumed here."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from easymo_core.messaging.bulk import OWNER_LEASE
+    from easymo_core.storage.models import BulkJob
+    from easymo_core.storage.types import utcnow
+
+    path = tmp_path / "r.csv"
+    write_csv(path, [f"+1555070{i:04d}" for i in range(3)])
+    args = ("send", "bulk", "--template", TEMPLATE[0], "--lang", TEMPLATE[1], "--csv", str(path))
+    assert run(capsys, *args)[0] == 0
+
+    def left_running(silent_for: timedelta) -> None:
+        with cli_env.db.session() as s:
+            s.execute(update(BulkJob).values(status="running", owner="elsewhere.example:4242",
+                                             updated_at=utcnow() - silent_for))
+
+    left_running(timedelta(seconds=5))
+    code, _, err = run(capsys, *args)
+    assert code == 1 and "is being sent by process 4242 on elsewhere.example" in err, err
+    left_running(OWNER_LEASE + timedelta(seconds=5))
+    code, out, err = run(capsys, *args)
+    assert code == 0 and "3 sent" in out, err  # resumed: everyone had been sent already
+    assert sum(sent_to(cli_env).values()) == 3
+
+
+def test_two_runs_choosing_a_job_at_once_make_one_job(cli_env: Stack, tmp_path: Path) -> None:
+    """Two runs of one CSV started at the same moment: the second must see the first's job,
+    or the two would send everyone the template under different keys. The first is held
+    between its look for a job and its insert of one while the second tries."""
+    import threading
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from easymo_core.messaging.bulk import BulkSender, read_csv, validate_rows
+    from easymo_core.storage.engine import Database
+    from easymo_core.storage.models import BulkJob
+
+    path = tmp_path / "r.csv"
+    write_csv(path, [f"+1555080{i:04d}" for i in range(3)])
+    cli_env.services.templates.sync()
+    digest, rows = read_csv(path)
+    good, _ = validate_rows(cli_env.services.processor, *TEMPLATE, rows)
+    first, second = BulkSender(cli_env.services.processor), BulkSender(cli_env.services.processor)
+    first.db = Database(cli_env.db.url)  # two processes: two connection pools
+    ids: dict[str, int] = {}
+    second_done = threading.Event()
+
+    def second_run() -> None:
+        ids["second"] = second._job(path, digest, *TEMPLATE, good, again=False)
+        second_done.set()
+
+    real_session = first.db.session
+
+    @contextmanager
+    def pausing_session() -> Iterator[Session]:
+        with real_session() as s:
+            real_add = s.add
+
+            def add(obj: object, _warn: bool = True) -> None:  # Session.add's signature
+                if isinstance(obj, BulkJob):  # the first run found no job and makes one
+                    threading.Thread(target=second_run).start()
+                    # A whole second for the second run to make its own job, if nothing stops it.
+                    assert not second_done.wait(1.0), "the second run chose while the first was choosing"
+                real_add(obj, _warn=_warn)
+
+            s.add = add  # type: ignore[method-assign]
+            yield s
+
+    first.db.session = pausing_session  # type: ignore[method-assign]
+    try:
+        ids["first"] = first._job(path, digest, *TEMPLATE, good, again=False)
+        assert second_done.wait(30), "the second run never finished"
+    finally:
+        first.db.dispose()
+    with cli_env.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(BulkJob)) == 1
+    assert ids["first"] == ids["second"]

@@ -239,3 +239,31 @@ def test_unreachable_postgresql_gives_clear_error() -> None:
 def test_malformed_urls(url: str) -> None:
     with pytest.raises(DatabaseError):
         Database(url)
+
+
+def test_0007_names_bulk_job_owners_and_its_downgrade_keeps_every_recipient(
+    empty_db_url: str, dialect: str
+) -> None:
+    """Downgrading drops only the column: a copy of bulk_jobs (SQLite's batch way) would
+    drop the table first, and with foreign keys on that deletes every job's recipients."""
+    db = Database(empty_db_url)
+    try:
+        migrate.upgrade(db)
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO bulk_jobs (id, profile, template_name, template_language, csv_path, "
+                "csv_sha256, total, status, created_at, updated_at, owner) VALUES "
+                "(1, 'p', 't', 'en', 'r.csv', 'x', 2, 'running', 0, 0, 'host:1')"))
+            conn.execute(text(
+                "INSERT INTO bulk_recipients (job_id, line_no, phone, parameters, status) VALUES "
+                "(1, 2, '+15550000001', '{}', 'sent'), (1, 3, '+15550000002', '{}', 'pending')"))
+        migrate.downgrade(db, "0006_tuned_pg_triggers")
+        assert "owner" not in {c["name"] for c in inspect(db.engine).get_columns("bulk_jobs")}
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM bulk_recipients")).scalar_one() == 2
+            assert conn.execute(text("SELECT status FROM bulk_jobs")).scalar_one() == "running"
+        migrate.upgrade(db)
+        with db.engine.connect() as conn:  # a job from before 0007 has no owner: free to resume
+            assert conn.execute(text("SELECT owner FROM bulk_jobs")).scalar_one() is None
+    finally:
+        db.dispose()
