@@ -98,16 +98,21 @@ def _envelope(status: dict[str, Any]) -> dict[str, Any]:
             "entry": [{"id": "2", "changes": [{"field": "messages", "value": value}]}]}
 
 
-def test_a_status_that_beats_the_send_answer_is_not_undone(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _batch_then_single(stack: Stack, n: int, *, concurrency: int) -> list[Any]:
+    """``n`` templates through the batch path, then one through the single path."""
     stack.services.templates.sync()
-    _status_first(stack, monkeypatch)
-    batch = stack.services.processor.send_template_batch([_req(i) for i in range(6)], concurrency=3)
+    batch = stack.services.processor.send_template_batch([_req(i) for i in range(n)], concurrency=concurrency)
     single = stack.services.processor.send_template(
         "+15550409999", "order_update", "en_US",
         TemplateParams(header={"1": "#9"}, body={"1": "Ana", "2": "Friday"}, buttons={1: "9"}))
-    wamids = [o.wamid for o in [*batch, single] if isinstance(o, SendOutcome)]
+    return [*batch, single]
+
+
+def test_a_status_that_beats_the_send_answer_is_not_undone(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _status_first(stack, monkeypatch)
+    wamids = [o.wamid for o in _batch_then_single(stack, 6, concurrency=3) if isinstance(o, SendOutcome)]
     assert len(wamids) == 7 and all(wamids)
     with stack.db.session() as s:
         rows = s.scalars(select(Message).where(Message.wamid.in_(wamids))).all()
@@ -129,7 +134,8 @@ def _answer_lost_after_the_status(stack: Stack, monkeypatch: pytest.MonkeyPatch)
     def send(payload: dict[str, Any], *, idempotency_key: str | None = None, **kw: Any) -> Any:
         sends_and_links(payload, idempotency_key=idempotency_key, **kw)
         context = SendContext("1", payload["to"], payload["type"], idempotency_key, idempotency_key)
-        raise SendOutcomeUnknown(context, NetworkError("graph.facebook.com", "read timed out", request_sent=True, retryable=False), attempts=1)
+        lost = NetworkError("graph.facebook.com", "read timed out", request_sent=True, retryable=False)
+        raise SendOutcomeUnknown(context, lost, attempts=1)
 
     monkeypatch.setattr(processor.client, "send_payload", send)
 
@@ -140,13 +146,8 @@ def test_a_lost_answer_after_meta_reported_the_send_tells_what_meta_said(
     """The receiver linked the send from the echoed key before the read timed out: the
     caller gets the wamid and status Meta reported, and the row keeps them, with no
     "outcome unknown" written over them (bulk would count the recipient as unknown)."""
-    stack.services.templates.sync()
     _answer_lost_after_the_status(stack, monkeypatch)
-    batch = stack.services.processor.send_template_batch([_req(i) for i in range(4)], concurrency=2)
-    single = stack.services.processor.send_template(
-        "+15550409999", "order_update", "en_US",
-        TemplateParams(header={"1": "#9"}, body={"1": "Ana", "2": "Friday"}, buttons={1: "9"}))
-    outcomes = [*batch, single]
+    outcomes = _batch_then_single(stack, 4, concurrency=2)
     assert all(isinstance(o, SendOutcome) and o.wamid and o.error is None for o in outcomes), outcomes
     assert {o.status for o in outcomes if isinstance(o, SendOutcome)} <= {"sent", "delivered", "read"}
     with stack.db.session() as s:
