@@ -87,12 +87,15 @@ def run_upkeep(server: Any, url: str, stop: threading.Event, interval_s: float =
             server.intake.upkeep()
         except Exception as exc:
             failing, previous = _upkeep_failure(url, exc), failing
-            log.warning("receiver upkeep failed: %s", failing)
             if failing != previous:
                 click.echo(f"warning: {failing} (retrying every second)", err=True)
+                log.info("receiver upkeep failing: %s", failing)
+            else:  # the server's log on stderr would repeat the warning every second
+                log.debug("receiver upkeep still failing: %s", failing)
             continue
         if failing is not None:
             click.echo("the database answers again: upkeep resumed", err=True)
+            log.info("receiver upkeep resumed")
             failing = None
 
 

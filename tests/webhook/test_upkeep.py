@@ -79,18 +79,27 @@ def test_a_failing_database_is_reported_once_per_cause_and_upkeep_goes_on(
     handler.emit = logged.append  # type: ignore[method-assign]
     monkeypatch.setattr(webhook_cmd.log, "propagate", False)
     monkeypatch.setattr(webhook_cmd.log, "handlers", [handler])
-    stop = threading.Event()
-    corrupt = OperationalError("SELECT ...", {}, Exception("file is not a database"))
-    intake = _FlakyIntake([_refused(), _refused(), _refused(), corrupt, None, None], stop)
-    run_upkeep(_Server(intake), "postgresql://easymo:s3cret@db.internal:5432/easymo", stop, interval_s=0.001)
-    err = capsys.readouterr().err.splitlines()
-    assert intake.calls == 6
-    assert len(err) == 3, err
-    assert err[0].startswith("warning: cannot reach PostgreSQL at") and "retrying every second" in err[0]
-    assert "corrupt" in err[1]
-    assert err[2] == "the database answers again: upkeep resumed"
-    assert not any("s3cret" in line or "Traceback" in line for line in err)
-    assert len(logged) == 4 and not any("s3cret" in r.getMessage() for r in logged)
+    monkeypatch.setattr(webhook_cmd.log, "disabled", False)
+    level = webhook_cmd.log.level
+    webhook_cmd.log.setLevel(logging.DEBUG)
+    try:
+        stop = threading.Event()
+        corrupt = OperationalError("SELECT ...", {}, Exception("file is not a database"))
+        intake = _FlakyIntake([_refused(), _refused(), _refused(), corrupt, None, None], stop)
+        run_upkeep(_Server(intake), "postgresql://easymo:s3cret@db.internal:5432/easymo", stop, interval_s=0.001)
+        err = capsys.readouterr().err.splitlines()
+        assert intake.calls == 6
+        assert len(err) == 3, err
+        assert err[0].startswith("warning: cannot reach PostgreSQL at") and "retrying every second" in err[0]
+        assert "corrupt" in err[1]
+        assert err[2] == "the database answers again: upkeep resumed"
+        assert not any("s3cret" in line or "Traceback" in line for line in err)
+    finally:
+        webhook_cmd.log.setLevel(level)
+    # Each cause, and the recovery, once at INFO; the repeats at DEBUG only.
+    assert [r.levelno for r in logged] == [logging.INFO, logging.DEBUG, logging.DEBUG, logging.INFO,
+                                           logging.INFO]
+    assert not any("s3cret" in r.getMessage() for r in logged)
 
 
 def test_upkeep_stops_when_the_receiver_dies() -> None:
