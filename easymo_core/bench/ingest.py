@@ -256,14 +256,19 @@ def _baseline_posts(messages: int, batch: int, base_ts: int) -> tuple[list[tuple
     return posts * replays, messages * len(STATUSES) * replays
 
 
-def run_bare(messages: int, batch: int, base_ts: int) -> Run:
-    posts, events = _baseline_posts(messages, batch, base_ts)
-    server = ThreadedASGIServer(_bare_app(), name="bench-bare")
+def _drive_app(app: Starlette, name: str, posts: list[tuple[bytes, str]]) -> tuple[float, LoadResult]:
+    """A baseline app on the receiver's server stack, for the duration of one load."""
+    server = ThreadedASGIServer(app, name=name)
     server.start()
     try:
-        seconds, result = _drive(server.base_url + "/webhook", posts)
+        return _drive(server.base_url + "/webhook", posts)
     finally:
         server.stop()
+
+
+def run_bare(messages: int, batch: int, base_ts: int) -> Run:
+    posts, events = _baseline_posts(messages, batch, base_ts)
+    seconds, result = _drive_app(_bare_app(), "bench-bare", posts)
     return Run(f"bare ASGI, batch {batch}", events, len(posts), seconds,
                result.retries, result.errors)
 
@@ -302,12 +307,7 @@ def run_durable_bare(messages: int, batch: int, base_ts: int) -> Run:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE raw_posts (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
-            server = ThreadedASGIServer(_durable_bare_app(conn), name="bench-durable-bare")
-            server.start()
-            try:
-                seconds, result = _drive(server.base_url + "/webhook", posts)
-            finally:
-                server.stop()
+            seconds, result = _drive_app(_durable_bare_app(conn), "bench-durable-bare", posts)
             stored = conn.execute("SELECT count(*) FROM raw_posts").fetchone()[0]
         finally:
             conn.close()

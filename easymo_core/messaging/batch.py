@@ -271,37 +271,12 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
     processor.db.transaction(write)
     proc.settle_accepted(processor.ingest, [a["wamid"] for a in accepted])
     if failed or unknown:
-        outcomes = _linked_meanwhile(processor, outcomes, [r["b_id"] for r in failed + unknown])
+        outcomes = proc.linked_meanwhile(processor.db, outcomes, [r["b_id"] for r in failed + unknown])
         still_unknown = {o.message_id for o in outcomes if o.wamid is None}
         unknown = [u for u in unknown if u["b_id"] in still_unknown]
     if unknown:
         log.warning("%d sends of a batch: outcome unknown, kept queued for reconciliation", len(unknown))
     return outcomes
-
-
-def _linked_meanwhile(
-    processor: MessageProcessor, outcomes: list[SendOutcome], row_ids: list[int]
-) -> list[SendOutcome]:
-    """The outcomes, with sends the webhook ingest linked to a wamid while we waited for
-    Meta's answer (the answer was lost) told as Meta's statuses tell them."""
-    from easymo_core.messaging import processor as proc
-
-    t = proc.messages_t
-    with processor.db.engine.connect() as conn:
-        linked = {
-            r.id: r
-            for r in conn.execute(
-                select(t.c.id, t.c.wamid, t.c.status).where(t.c.id.in_(row_ids), t.c.wamid.is_not(None))
-            )
-        }
-    if not linked:
-        return outcomes
-    return [
-        SendOutcome(o.message_id, linked[o.message_id].wamid, linked[o.message_id].status,
-                    o.idempotency_key, o.fallback, o.fallback_note)
-        if o.message_id in linked else o
-        for o in outcomes
-    ]
 
 
 __all__ = ["TemplateRequest", "send_template_batch"]

@@ -269,14 +269,16 @@ class MessageProcessor:
         try:
             result = self.client.send_payload(payload, idempotency_key=key, checked=True)
         except SendOutcomeUnknown as exc:
+            unknown = SendOutcome(row_id, None, "queued", key, fallback, note, exc)
             if not self._mark(row_id, error_detail=f"outcome unknown: {exc.message}"):
-                return self._linked(row_id, key, fallback, note)
+                return linked_meanwhile(self.db, [unknown], [row_id])[0]
             log.warning("send %s: outcome unknown, kept queued for reconciliation", key)
-            return SendOutcome(row_id, None, "queued", key, fallback, note, exc)
+            return unknown
         except (CloudAPIError, PayloadError) as exc:
+            failed = SendOutcome(row_id, None, "failed", key, fallback, note, exc)
             if not self._record_failure(row_id, exc):
-                return self._linked(row_id, key, fallback, note)
-            return SendOutcome(row_id, None, "failed", key, fallback, note, exc)
+                return linked_meanwhile(self.db, [failed], [row_id])[0]
+            return failed
         self._record_accepted(row_id, result.wamid, payload["to"])
         return SendOutcome(row_id, result.wamid, "accepted", key, fallback, note)
 
@@ -350,15 +352,6 @@ class MessageProcessor:
             .values(**values)
         ).rowcount)
         return bool(changed)
-
-    def _linked(self, row_id: int, key: str, fallback: str | None, note: str | None) -> SendOutcome:
-        """The outcome of a send the webhook ingest linked while we waited for Meta's answer."""
-        with self.db.engine.connect() as conn:
-            row = conn.execute(
-                select(messages_t.c.wamid, messages_t.c.status).where(messages_t.c.id == row_id)
-            ).one()
-        log.info("send %s: its answer was lost, but Meta's statuses name it %s", key, row.wamid)
-        return SendOutcome(row_id, row.wamid, row.status, key, fallback, note)
 
     # -- idempotency ------------------------------------------------------------------
     def _existing(self, key: str) -> SendOutcome | None:
@@ -445,6 +438,27 @@ def record_accepted(
     # The wamid trigger counts the message for the contact and its session.
     # A status may have arrived before this answer: apply it now.
     ingest.apply_pending(conn, [r["wamid"] for r in rows])
+
+
+def linked_meanwhile(db: Database, outcomes: list[SendOutcome], row_ids: list[int]) -> list[SendOutcome]:
+    """The outcomes, with sends the webhook ingest linked to a wamid while we waited for
+    Meta's answer (StatusIngest._link_lost_answers) told as Meta's statuses tell them."""
+    with db.engine.connect() as conn:
+        linked = {
+            r.id: r
+            for r in conn.execute(
+                select(messages_t.c.id, messages_t.c.wamid, messages_t.c.status)
+                .where(messages_t.c.id.in_(row_ids), messages_t.c.wamid.is_not(None))
+            )
+        }
+    for row in linked.values():
+        log.info("message %s: its send answer was lost, but Meta's statuses name it %s", row.id, row.wamid)
+    return [
+        SendOutcome(o.message_id, linked[o.message_id].wamid, linked[o.message_id].status,
+                    o.idempotency_key, o.fallback, o.fallback_note)
+        if o.message_id in linked else o
+        for o in outcomes
+    ]
 
 
 def settle_accepted(ingest: StatusIngest, wamids: list[str]) -> None:
