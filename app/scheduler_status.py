@@ -13,7 +13,8 @@ from easymo_core.scheduler import HEALTH, JobState
 
 LABELS = {"change_feed": "Change feed", "template_sync": "Template sync",
           "meta_analytics": "Meta analytics", "health": "Health checks",
-          "held_statuses": "Held statuses"}
+          "held_statuses": "Held statuses",
+          "webhook_retention": "Webhook body retention"}
 _RANK = {"error": 3, "warn": 2, "busy": 1, "ok": 0, "off": -1}
 
 

@@ -123,14 +123,22 @@ class SandboxConfig:
         return applied
 
     def tunables(self) -> dict[str, Any]:
-        """The current settings as JSON-friendly values, token and secret included."""
-        return dataclasses.asdict(self)
+        """The current settings as JSON-friendly values, without the token and app secret:
+        anyone on this machine can ask the control API, and a sandbox may be given real-looking
+        secrets (``sandbox serve --token``)."""
+        values = dataclasses.asdict(self)
+        for secret in _SECRET_FIELDS:
+            values[secret] = "set" if values[secret] else ""
+        return values
 
     def restore(self, original: SandboxConfig) -> None:
         """Every setting a running server may change, back to ``original``'s."""
         for f in dataclasses.fields(self):
             if f.name not in _FIXED_FIELDS:
                 setattr(self, f.name, getattr(original, f.name))
+
+
+_SECRET_FIELDS = ("token", "app_secret")
 
 
 def _coerce(name: str, raw: Any, current: Any) -> Any:
