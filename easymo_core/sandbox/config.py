@@ -21,6 +21,12 @@ DEFAULT_WEBHOOK_URL = f"http://{defaults.SANDBOX_HOST}:{defaults.WEBHOOK_PORT}/w
 
 Range = tuple[float, float]
 
+# Meta's pair rate as the sandbox plays it (rate_limits.take_pair_token): one message per
+# 6 s to a user, bursts of up to 45 within 6 s. Source: Meta's throughput page as quoted in
+# CLOUDAPI.md (unverified), kept apart from the client's own pacing figures on purpose.
+PAIR_INTERVAL_SECONDS = 6.0
+PAIR_BURST_MAX = 45
+
 # Fields a running server may not change: they name the server or the account it plays.
 _FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
@@ -52,8 +58,8 @@ class SandboxConfig:
     # so a send costs only its request and response.
     unlimited: bool = False
     messages_per_second: float = limits.DEFAULT_MESSAGES_PER_SECOND
-    pair_interval: float = limits.PAIR_RATE_SECONDS
-    pair_burst: int = limits.PAIR_BURST
+    pair_interval: float = PAIR_INTERVAL_SECONDS
+    pair_burst: int = PAIR_BURST_MAX
     enforce_window: bool = True
 
     # Phone number as GET /{phone_number_id} reports it.

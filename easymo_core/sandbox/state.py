@@ -132,8 +132,11 @@ class User:
     wa_id: str
     name: str
     window_until: float = 0.0  # wall time the 24-hour customer service window closes
-    pair_tokens: float = 0.0
-    pair_updated: float = 0.0  # monotonic
+    # Pair rate (monotonic seconds): when the time borrowed by bursts is paid back, and the
+    # burst under way.
+    pair_due: float = 0.0
+    burst_started: float = 0.0
+    burst_count: int = 0
     # Open conversation per pricing category: (id, expires at as unix seconds).
     conversations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
