@@ -198,6 +198,38 @@ def test_sending_to_own_number_is_131021(graph: httpx.Client) -> None:
     assert_error(graph.post(MESSAGES, json=text_message(to="+1 555 010 0001")), 400, 131021)
 
 
+def _flow(**parameters: Any) -> dict[str, Any]:
+    base = {"flow_message_version": "3", "flow_id": "1234", "flow_cta": "Book"}
+    params = {k: v for k, v in {**base, **parameters}.items() if v is not None}
+    return {"messaging_product": "whatsapp", "to": USER, "type": "interactive", "interactive": {
+        "type": "flow", "body": {"text": "Book a slot"}, "action": {"name": "flow", "parameters": params}}}
+
+
+def test_a_valid_flow_message_is_accepted(graph: httpx.Client) -> None:
+    assert graph.post(MESSAGES, json=_flow(flow_cta="c" * 30)).status_code == 200
+    assert graph.post(MESSAGES, json=_flow(flow_id=None, flow_name="booking", mode="draft")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "detail"),
+    [
+        (_flow(flow_cta=None), 131008, "flow_cta"),
+        (_flow(flow_message_version=None), 131008, "flow_message_version"),
+        (_flow(flow_cta="c" * 31), 131009, "flow_cta"),
+        (_flow(flow_name="booking"), 131009, "not both"),
+        (_flow(flow_id=None), 131008, "flow_name"),
+        (_flow(flow_message_version="2"), 131009, "flow_message_version"),
+        ({"messaging_product": "whatsapp", "to": USER, "type": "interactive", "interactive": {
+            "type": "cta_url", "body": {"text": "See it"},
+            "action": {"parameters": {"display_text": "Open", "url": "https://e.com"}}}}, 131008, "['name']"),
+    ],
+)
+def test_flow_and_cta_url_messages_are_checked_as_meta_does(
+    graph: httpx.Client, payload: dict[str, Any], code: int, detail: str
+) -> None:
+    assert_error(graph.post(MESSAGES, json=payload), 400, code, detail)
+
+
 def _interactive_buttons(*buttons: tuple[str, str]) -> dict[str, Any]:
     message = buttons_message()
     message["interactive"]["action"]["buttons"] = [
