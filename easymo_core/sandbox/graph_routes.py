@@ -48,12 +48,20 @@ AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
 
+# Every field of the template node (Meta's Graph reference for WhatsApp Business HSM; the
+# OpenAPI description lists only a few): one without a value is left out, as Graph does.
 TEMPLATE_FIELDS = frozenset({
     "id", "name", "language", "status", "category", "components", "parameter_format",
     "rejected_reason", "quality_score", "previous_category", "sub_category",
     "library_template_name", "correct_category", "cta_url_link_tracking_opted_out",
-    "message_send_ttl_seconds",
+    "message_send_ttl_seconds", "degrees_of_freedom_spec",
 })
+# summary= on the message_templates edge (Graph reference; unverified: not in the OpenAPI
+# description). 250 templates is Meta's limit for a WABA of a business not yet verified.
+SUMMARY_FIELDS = ("total_count", "message_template_count", "message_template_limit",
+                  "are_translations_complete")
+MESSAGE_TEMPLATE_LIMIT = 250
+QUALITY_SCORES = frozenset({"GREEN", "YELLOW", "RED", "UNKNOWN"})
 DEFAULT_TEMPLATE_FIELDS = ("name", "parameter_format", "components", "language", "status", "category",
                            "previous_category", "id")
 DEFAULT_PHONE_FIELDS = ("verified_name", "code_verification_status", "display_phone_number",
@@ -259,13 +267,23 @@ def _list_templates(request: Request, rt: SandboxRuntime) -> dict[str, Any]:
     q = request.query_params
     fields = q.get("fields")
     limit = _limit(q.get("limit"))
-    items = rt.state.ordered_templates()
+    everything = rt.state.ordered_templates()
+    items = everything
     if q.get("name"):
         items = [t for t in items if q["name"].lower() in t.name.lower()]
-    for key in ("status", "category", "language"):
+    if q.get("content"):
+        items = [t for t in items if q["content"].lower() in _content(t)]
+    if q.get("name_or_content"):
+        wanted = q["name_or_content"].lower()
+        items = [t for t in items if wanted in t.name.lower() or wanted in _content(t)]
+    for key in ("status", "category", "language", "quality_score"):
         if q.get(key):
             allowed = {v.strip() for v in analytics.parse_list(q[key])}
+            if key == "quality_score" and not allowed <= QUALITY_SCORES:
+                raise GraphError(100, f"quality_score must be among {', '.join(sorted(QUALITY_SCORES))}",
+                                 message="(#100) Invalid parameter")
             items = [t for t in items if getattr(t, key) in allowed]
+    summary = _summary(q.get("summary"), items, everything)
     keys = [_sort_key(t) for t in items]  # descending
     if q.get("after"):
         cursor = _decode_cursor(q["after"])
@@ -278,6 +296,8 @@ def _list_templates(request: Request, rt: SandboxRuntime) -> dict[str, Any]:
         start = 0
     page = items[start : start + limit]
     result: dict[str, Any] = {"data": [_template_json(t, fields) for t in page]}
+    if summary:
+        result["summary"] = summary
     if not page:
         return result
     paging: dict[str, Any] = {
@@ -291,6 +311,31 @@ def _list_templates(request: Request, rt: SandboxRuntime) -> dict[str, Any]:
             before=paging["cursors"]["before"]))
     result["paging"] = paging
     return result
+
+
+def _content(tpl: Template) -> str:
+    """The texts of a template, for the content filters."""
+    return " ".join(str(c.get("text", "")) for c in tpl.components).lower()
+
+
+def _summary(raw: str | None, matching: list[Template], everything: list[Template]) -> dict[str, Any]:
+    if not raw:
+        return {}
+    names = list(SUMMARY_FIELDS[:1]) if raw == "true" else analytics.parse_list(raw)
+    languages = {t.language for t in everything}
+    by_name: dict[str, set[str]] = {}
+    for tpl in everything:
+        by_name.setdefault(tpl.name, set()).add(tpl.language)
+    values = {
+        "total_count": len(matching),
+        "message_template_count": len(everything),
+        "message_template_limit": MESSAGE_TEMPLATE_LIMIT,
+        "are_translations_complete": all(langs == languages for langs in by_name.values()),
+    }
+    for name in names:
+        if name not in values:
+            raise GraphError(100, f"summary: unknown field {name}", message="(#100) Invalid parameter")
+    return {name: values[name] for name in names}
 
 
 def _limit(raw: str | None) -> int:

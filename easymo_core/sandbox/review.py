@@ -20,7 +20,13 @@ from easymo_core.sandbox.graph_errors import GraphError
 from easymo_core.sandbox.ids import IdFactory
 from easymo_core.sandbox.seeds import seed_templates
 from easymo_core.sandbox.state import SandboxState, Template
-from easymo_core.sandbox.template_rules import DELETED_NAME_BLOCK_SECONDS, check_template, refuse, review
+from easymo_core.sandbox.template_rules import (
+    DELETED_NAME_BLOCK_SECONDS,
+    EXTRA_FIELDS,
+    check_template,
+    refuse,
+    review,
+)
 from easymo_core.sandbox.timers import Timers
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
@@ -68,6 +74,7 @@ class TemplateReview:
             rejected_reason=item.get("rejected_reason", "NONE"),
             quality_score=_score(quality),
             quality_date=int(quality.get("date", now) if isinstance(quality, dict) else now),
+            extra={k: item[k] for k in EXTRA_FIELDS if k in item},
         )
         self._state.add_template(tpl)
         if tpl.status == "PENDING" and self.timers.bound:
@@ -100,6 +107,7 @@ class TemplateReview:
         return self.add_given({
             "name": new.name, "language": new.language, "category": new.category,
             "components": new.components, "parameter_format": new.parameter_format, "status": "PENDING",
+            **new.extra,
         })
 
     def edit(self, tpl: Template, body: Any) -> None:

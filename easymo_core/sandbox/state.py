@@ -33,6 +33,8 @@ class Template:
     quality_date: int = 0
     previous_category: str | None = None
     edit_times: list[float] = field(default_factory=list)
+    # Other fields of the node, as created (template_rules.EXTRA_FIELDS) or set by Meta.
+    extra: dict[str, Any] = field(default_factory=dict)
     # The components read by the shared template model, and what a send must supply.
     definition: TemplateDefinition = field(init=False)
     required: RequiredParams = field(init=False)
@@ -63,6 +65,7 @@ class Template:
         }
         if self.previous_category:
             out["previous_category"] = self.previous_category
+        out.update(self.extra)
         return out
 
 
