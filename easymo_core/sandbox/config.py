@@ -27,6 +27,13 @@ Range = tuple[float, float]
 PAIR_INTERVAL_SECONDS = 6.0
 PAIR_BURST_MAX = 45
 
+# Graph API versions still served as the sandbox's clock (late 2026) sees them; an older
+# (retired) or unreleased one is refused. Meta's OpenAPI description only fixes the shape
+# ``^v[0-9]+\.[0-9]+$``; the list and the refusal (2500, as for any unknown path component)
+# follow Meta's versioning page and are unverified: Graph has also been seen to upgrade
+# calls to a retired version silently.
+AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
+
 # Fields a running server may not change: they name the server or the account it plays.
 _FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
@@ -36,6 +43,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "throughput_level": ("STANDARD", "HIGH", "NOT_APPLICABLE"),
     "pricing_model": ("PMP", "CBP"),
     "error_status": (500, 502, 503, 504),
+    "webhook_version": AVAILABLE_VERSIONS,
 }
 
 
@@ -76,9 +84,14 @@ class SandboxConfig:
     read_delay: Range = (1.0, 8.0)
     failure_rate: float = 0.02
     read_rate: float = 0.75
+    # Share of read messages whose delivered status never comes (Meta skips it when the
+    # user reads at once). 0 by default so a run shows every step; unverified figure.
+    delivered_skip_rate: float = 0.0
     duplicate_rate: float = 0.0
     out_of_order_rate: float = 0.0
     pricing_model: str = "PMP"
+    # The Graph version of the app's webhooks: from v24.0 statuses carry no conversation.
+    webhook_version: str = defaults.SANDBOX_GRAPH_VERSION
 
     # Simulated users answering interactive and template messages.
     reply_rate: float = 0.4

@@ -136,7 +136,8 @@ async def inbound(request: Request) -> Response:
         context = body.get("context")
         if context is not None and context not in rt.state.messages:
             raise ControlError(f"context {context!r} is not a message this sandbox sent")
-        message = rt.users.receive(wa_id, name, "text", {"body": text}, context)
+        message = rt.users.receive(wa_id, name, "text", {"body": text}, context,
+                                   referral=_referral(body, rt))
     else:
         to = body.get("to")
         if not isinstance(to, str) or not to:
@@ -158,6 +159,25 @@ async def inbound(request: Request) -> Response:
         "window_open_until": int(user.window_until),
         "webhook": "posted" if rt.dispatcher.enabled else "disabled",
     })
+
+
+def _referral(body: dict[str, Any], rt: SandboxRuntime) -> dict[str, Any] | None:
+    """``"entry_point": true``: the user writes from a click-to-WhatsApp ad, whose referral
+    object (fields of Meta's inbound message reference) the webhook carries."""
+    if body.get("entry_point") in (None, False):
+        return None
+    if body["entry_point"] is not True:
+        raise ControlError("entry_point must be true or false")
+    return {
+        "source_url": "https://fb.me/sandbox-ad",
+        "source_id": rt.ids.numeric_id(),
+        "source_type": "ad",
+        "headline": "easyMO sandbox ad",
+        "body": "Write to us on WhatsApp",
+        "media_type": "image",
+        "image_url": "https://example.com/ad.jpg",
+        "ctwa_clid": rt.ids.conversation_id(),
+    }
 
 
 def _phone(raw: Any) -> str:

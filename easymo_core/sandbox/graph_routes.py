@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from easymo_core.sandbox import analytics, sending
+from easymo_core.sandbox.config import AVAILABLE_VERSIONS
 from easymo_core.sandbox.graph_errors import GraphError, unknown_object, unknown_path
 from easymo_core.sandbox.responses import json_response
 from easymo_core.sandbox.runtime import SandboxRuntime
@@ -39,12 +40,6 @@ from easymo_core.sandbox.validation import ReadReceipt, parse_send
 
 ALL_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 _VERSION_RE = re.compile(r"^v\d+\.\d+$")
-# Graph API versions still served as the sandbox's clock (late 2026) sees them; an older
-# (retired) or unreleased one is refused. Meta's OpenAPI description only fixes the shape
-# ``^v[0-9]+\.[0-9]+$``; the list and the refusal (2500, as for any unknown path component)
-# follow Meta's versioning page and are unverified: Graph has also been seen to upgrade
-# calls to a retired version silently.
-AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
 

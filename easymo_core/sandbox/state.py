@@ -85,6 +85,8 @@ class OutboundMessage:
     template_language: str | None = None
     biz_opaque_callback_data: str | None = None
     in_window: bool = False  # the user's 24-hour window was open when it was accepted
+    in_entry_point_window: bool = False  # the user's 72-hour free entry point window was open
+    priced_again: bool = False  # the one delivered/read webhook with pricing has been posted
     # What a user can tap: (kind, id, title, description); kind button|list|quick_reply.
     reply_options: list[tuple[str, str, str, str]] | None = None
     status: str = "accepted"
@@ -117,6 +119,7 @@ class InboundMessage:
     timestamp: int
     context_id: str | None = None
     read_by_business: bool = False
+    referral: dict[str, Any] | None = None  # the entry point (ad) the user came from
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -135,6 +138,7 @@ class User:
     wa_id: str
     name: str
     window_until: float = 0.0  # wall time the 24-hour customer service window closes
+    entry_point_until: float = 0.0  # wall time the 72-hour free entry point window closes
     # Pair rate (monotonic seconds): when the time borrowed by bursts is paid back, and the
     # burst under way.
     pair_due: float = 0.0
