@@ -34,12 +34,17 @@ PAIR_BURST_MAX = 45
 # calls to a retired version silently.
 AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
 
+# whatsapp_business_manager_messaging_limit: Meta's tiers per business portfolio (its
+# messaging limits page; the OpenAPI description still lists only the deprecated
+# messaging_limit_tier with TIER_50 and TIER_1K): unverified.
+MESSAGING_LIMITS = ("TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
+
 # Fields a running server may not change: they name the server or the account it plays.
 _FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "quality_rating": ("GREEN", "YELLOW", "RED", "NA"),
-    "messaging_limit_tier": ("TIER_50", "TIER_250", "TIER_1K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED"),
+    "messaging_limit": MESSAGING_LIMITS,
     "throughput_level": ("STANDARD", "HIGH", "NOT_APPLICABLE"),
     "pricing_model": ("PMP", "CBP"),
     "error_status": (500, 502, 503, 504),
@@ -72,7 +77,7 @@ class SandboxConfig:
 
     # Phone number as GET /{phone_number_id} reports it.
     quality_rating: str = "GREEN"
-    messaging_limit_tier: str = "TIER_1K"
+    messaging_limit: str = "TIER_2K"
     throughput_level: str = "STANDARD"
 
     # Template review: seconds from creation (or edit) to APPROVED / REJECTED.

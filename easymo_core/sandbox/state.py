@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from easymo_core.sandbox.account import default_profile
 from easymo_core.templates.model import TemplateDefinition
 from easymo_core.templates.variables import RequiredParams, required_parameters
 
@@ -164,6 +165,8 @@ class SandboxState:
         self.users: dict[str, User] = {}
         self.conversations: list[dict[str, Any]] = []  # opened: id, wa_id, category, opened_at
         self.deleted_names: dict[str, float] = {}  # approved names deleted -> wall time
+        self.business_profile: dict[str, Any] = default_profile()
+        self.subscribed = True  # the app is subscribed to the WABA's webhooks
         self.log: deque[dict[str, Any]] = deque(maxlen=self.log_limit)
         self._log_seq = itertools.count(1)
         self._message_seq = itertools.count(1)
