@@ -98,6 +98,7 @@ def test_create_pending_then_approved_with_webhook(make_sandbox: MakeSandbox, re
     assert update["message_template_id"] == int(created["id"])
     assert update["message_template_name"] == "parcel_notice"
     assert update["message_template_language"] == "en_US"
+    assert update["message_template_category"] == "UTILITY"
     assert receiver.bad_signatures == 0
 
 
@@ -211,9 +212,19 @@ def test_control_pause_and_quality_webhooks(make_sandbox: MakeSandbox, receiver:
         wait_until(lambda: len(receiver.values("message_template_status_update")) == 3, what="all events")
         events = [v["event"] for v in receiver.values("message_template_status_update")]
         assert events == ["PAUSED", "DISABLED", "APPROVED"]
+        disabled = receiver.values("message_template_status_update")[1]
+        assert disabled["disable_info"]["disable_date"] and disabled["message_template_category"] == "UTILITY"
         rejected = client.post(f"/_sandbox/templates/{hello['id']}/status",
                                json={"status": "REJECTED", "reason": "PROMOTIONAL"}).json()
         assert rejected["rejected_reason"] == "PROMOTIONAL"
+        update = wait_until(lambda: receiver.values("message_template_status_update")[3:], what="rejection")[0]
+        assert update["reason"] == "PROMOTIONAL" and update["rejection_info"]["reason"]
+        # an unchanged score is not news: no second quality webhook
+        before = len(receiver.values("message_template_quality_update"))
+        client.post(f"/_sandbox/templates/{hello['id']}/status", json={"quality": "RED"})
+        client.post(f"/_sandbox/templates/{hello['id']}/status", json={"quality": "GREEN"})
+        wait_until(lambda: len(receiver.values("message_template_quality_update")) == before + 1, what="GREEN")
+        assert [v["new_quality_score"] for v in receiver.values("message_template_quality_update")][-1] == "GREEN"
         assert client.post(f"/_sandbox/templates/{hello['id']}/status", json={"status": "NOPE"}).status_code == 400
         assert client.post("/_sandbox/templates/404404/status", json={"status": "APPROVED"}).status_code == 404
     assert receiver.bad_signatures == 0
