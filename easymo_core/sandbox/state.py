@@ -116,7 +116,7 @@ class InboundMessage:
     wa_id: str
     name: str
     type: str
-    content: dict[str, Any]  # the type-keyed object of the webhook message
+    content: Any  # the type-keyed object of the webhook message (a list for contacts)
     timestamp: int
     context_id: str | None = None
     read_by_business: bool = False

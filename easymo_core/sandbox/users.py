@@ -57,7 +57,7 @@ class Users:
         wa_id: str,
         name: str,
         kind: str,
-        content: dict[str, Any],
+        content: Any,
         context_id: str | None = None,
         *,
         referral: dict[str, Any] | None = None,

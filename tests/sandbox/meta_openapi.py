@@ -52,6 +52,11 @@ OPERATIONS = {
 WEBHOOK_EXAMPLES = (
     "Text Message", "Button Message", "Interactive List Reply Message", "Interactive Button Reply Message",
 )
+# Inbound kinds the sandbox's simulated users send besides: compared by shape too.
+MORE_WEBHOOK_EXAMPLES = (
+    "Image Message", "Location Message", "Reaction Message", "Contact Sharing Message",
+    "Text Message from Click to WhatsApp Ad",
+)
 _REF_RE = re.compile(r"#/components/schemas/([A-Za-z0-9_.-]+)")
 
 
@@ -78,7 +83,8 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
         "schemas": dict(sorted(schemas.items())),
         "operations": operations,
         "send_examples": {k: v["value"] for k, v in send["requestBody"]["content"]["application/json"]["examples"].items()},
-        "webhook_examples": {k: webhook["examples"][k]["value"] for k in WEBHOOK_EXAMPLES},
+        "webhook_examples": {k: webhook["examples"][k]["value"]
+                             for k in WEBHOOK_EXAMPLES + MORE_WEBHOOK_EXAMPLES},
         "template_create_examples": _examples(create),
         "profile_update_examples": _examples(profile),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 
@@ -363,3 +365,55 @@ def test_the_consoles_own_requests_are_answered_to_schema(
     assert response.status_code == 200, response.text
     assert_valid(meta_openapi.validator(meta_openapi.subset()["operations"]["send"],
                                         strict="status" not in payload), response.json())
+
+
+def _fits(ours: Any, theirs: Any, path: str = "$") -> list[str]:
+    """Where ``ours`` has a key Meta's example lacks, or a value of another JSON type."""
+    if isinstance(theirs, dict):
+        if not isinstance(ours, dict):
+            return [f"{path}: not an object"]
+        return [p for k, v in ours.items()
+                for p in ([f"{path}.{k}: not in Meta's example"] if k not in theirs else _fits(v, theirs[k], f"{path}.{k}"))]
+    if isinstance(theirs, list):
+        return _fits(ours[0], theirs[0], f"{path}[0]") if isinstance(ours, list) and ours and theirs else []
+    number = (int, float)
+    same = (isinstance(ours, number) and isinstance(theirs, number)) or type(ours) is type(theirs)
+    return [] if same else [f"{path}: {type(ours).__name__} where Meta has {type(theirs).__name__}"]
+
+
+def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    srv = make_sandbox(webhook_url=receiver.url)
+    control = f"{srv.base_url}/_sandbox/inbound"
+    with httpx.Client(base_url=srv.base_url, headers=AUTH) as client:
+        wamid = client.post(f"/v23.0{MESSAGES}", json=template_message("hello_world")).json()["messages"][0]["id"]
+        bodies = {
+            "Image Message": {"media": {"type": "image", "caption": "Taj Mahal"}},
+            "Location Message": {"location": {"latitude": 37.44, "longitude": -122.16, "name": "Philz Coffee",
+                                              "address": "101 Forest Ave", "url": "https://philzcoffee.com/"}},
+            "Reaction Message": {"reaction": "👍", "to": wamid},
+            "Contact Sharing Message": {"contacts": [{"name": "Lucía Gómez", "phone": "+1 (983) 555-2319"}]},
+            "Text Message from Click to WhatsApp Ad": {"text": "Hello!", "entry_point": True},
+        }
+        for body in bodies.values():
+            answer = client.post(control, json={"from": USER, "name": "Ana", **body})
+            assert answer.status_code == 200, answer.text
+        for kind in ("document", "audio", "video"):
+            assert client.post(control, json={"from": USER, "media": {"type": kind}}).status_code == 200
+        values = wait_until(receiver.values, until=lambda v: sum("messages" in x for x in v) == 8,
+                            what="eight inbound webhooks")
+        examples = meta_openapi.subset()["webhook_examples"]
+        messages = [v["messages"][0] for v in values if "messages" in v]
+        for message, name in zip(messages, bodies, strict=False):
+            meta = examples[name]["entry"][0]["changes"][0]["value"]["messages"][0]
+            assert message["type"] == meta["type"], name
+            assert _fits(message, meta) == [], name
+        assert messages[2]["reaction"]["message_id"] == wamid
+        image = messages[0]["image"]
+        url = client.get(f"/v23.0/{image['id']}").json()["url"]
+        downloaded = client.get(url).content
+        assert base64.b64encode(hashlib.sha256(downloaded).digest()).decode() == image["sha256"]
+        assert [m["type"] for m in messages[5:]] == ["document", "audio", "video"]
+        assert messages[5]["document"]["filename"] and messages[6]["audio"]["voice"] is True
+        assert client.post(control, json={"from": USER, "reaction": "👍", "to": "wamid.nope"}).status_code == 400
