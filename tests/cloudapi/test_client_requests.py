@@ -183,16 +183,17 @@ def test_create_template_without_an_id_is_malformed(make_client: MakeClient) -> 
 def test_phone_number_info(make_client: MakeClient) -> None:
     script = Script(httpx.Response(200, json={
         "id": PHONE_ID, "display_phone_number": "+1 555 010 0001", "verified_name": "easyMO",
-        "quality_rating": "GREEN", "messaging_limit_tier": "TIER_1K",
+        "quality_rating": "GREEN", "whatsapp_business_manager_messaging_limit": "TIER_2K",
         "throughput": {"level": "STANDARD"}, "status": "CONNECTED"}))
     info = make_client(script).phone_number_info()
     request = only(script)
     assert request.url.path == f"/v23.0/{PHONE_ID}"
-    assert {"throughput", "messaging_limit_tier", "quality_rating"} <= set(
-        request.url.params["fields"].split(","))
+    fields = set(request.url.params["fields"].split(","))
+    assert {"throughput", "whatsapp_business_manager_messaging_limit", "quality_rating"} <= fields
+    assert "messaging_limit_tier" not in fields  # deprecated by Meta
     assert info == PhoneNumberInfo(
         id=PHONE_ID, display_phone_number="+1 555 010 0001", verified_name="easyMO",
-        quality_rating="GREEN", messaging_limit_tier="TIER_1K", throughput_level="STANDARD",
+        quality_rating="GREEN", messaging_limit_tier="TIER_2K", throughput_level="STANDARD",
         status="CONNECTED")
 
 
