@@ -121,6 +121,32 @@ class ConversationPoint:
 _POINT_MEASURES = frozenset({"start", "end", "conversation", "cost"})
 
 
+@dataclass(frozen=True, slots=True)
+class PricingPoint:
+    """Messages priced in [start, end) and their cost (per-message pricing); each message is
+    in exactly one point for the requested ``dimensions``."""
+
+    start: int
+    end: int
+    volume: int
+    cost: float
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+
+_PRICING_MEASURES = frozenset({"start", "end", "volume", "cost"})
+
+
+def read_pricing_points(data: Mapping[str, Any]) -> list[PricingPoint]:
+    out = []
+    for group in data["pricing_analytics"].get("data", []):
+        for p in group.get("data_points", []):
+            out.append(PricingPoint(
+                int(p["start"]), int(p["end"]), int(p.get("volume", 0)), float(p.get("cost", 0.0)),
+                {k: str(v) for k, v in p.items() if k not in _PRICING_MEASURES},
+            ))
+    return out
+
+
 def read_conversation_points(data: Mapping[str, Any]) -> list[ConversationPoint]:
     out = []
     for group in data["conversation_analytics"].get("data", []):

@@ -230,6 +230,18 @@ def test_conversation_analytics(make_client: MakeClient) -> None:
         "conversation_category": "UTILITY"}
 
 
+def test_pricing_analytics(make_client: MakeClient) -> None:
+    script = Script(httpx.Response(200, json={"pricing_analytics": {"data": [{
+        "data_points": [{"start": 1, "end": 2, "volume": 3, "cost": 0.012, "pricing_category": "UTILITY",
+                         "pricing_type": "REGULAR"}]}]}}))
+    points = make_client(script).pricing_analytics(1, 2, dimensions=["PRICING_CATEGORY", "PRICING_TYPE"])
+    assert only(script).url.params["fields"] == (
+        'pricing_analytics.start(1).end(2).granularity(DAILY)'
+        '.dimensions(["PRICING_CATEGORY", "PRICING_TYPE"])')
+    assert (points[0].volume, points[0].cost) == (3, 0.012)
+    assert points[0].dimensions == {"pricing_category": "UTILITY", "pricing_type": "REGULAR"}
+
+
 def test_template_analytics_chunks_ids_and_sums_clicks(make_client: MakeClient) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         ids = json.loads(request.url.params["template_ids"])
