@@ -156,7 +156,8 @@ def _banner(server: SandboxServer) -> str:
     cfg = server.config
     rows = [
         ("base URL", server.base_url),
-        ("graph version", f"{defaults.SANDBOX_GRAPH_VERSION} (any /vNN.N/ is accepted)"),
+        ("graph version", f"{defaults.SANDBOX_GRAPH_VERSION} "
+                          f"({AVAILABLE_VERSIONS[0]} to {AVAILABLE_VERSIONS[-1]} answer)"),
         ("phone number id", cfg.phone_number_id),
         ("WABA id", cfg.waba_id),
         ("display number", cfg.display_phone_number),

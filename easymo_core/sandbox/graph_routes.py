@@ -1,4 +1,4 @@
-"""The Graph API paths the sandbox plays, under any ``/vNN.N/`` version.
+"""The Graph API paths the sandbox plays, under the Graph versions Meta still serves.
 
   POST   /{v}/{phone_number_id}/messages        send, or mark a received message read
   GET    /{v}/{phone_number_id}                 phone number info (``fields``)
