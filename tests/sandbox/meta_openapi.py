@@ -55,7 +55,7 @@ WEBHOOK_EXAMPLES = (
 # Inbound kinds the sandbox's simulated users send besides: compared by shape too.
 MORE_WEBHOOK_EXAMPLES = (
     "Image Message", "Location Message", "Reaction Message", "Contact Sharing Message",
-    "Text Message from Click to WhatsApp Ad",
+    "Text Message from Click to WhatsApp Ad", "Order Message",
 )
 _REF_RE = re.compile(r"#/components/schemas/([A-Za-z0-9_.-]+)")
 

@@ -395,14 +395,16 @@ def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
             "Reaction Message": {"reaction": "👍", "to": wamid},
             "Contact Sharing Message": {"contacts": [{"name": "Lucía Gómez", "phone": "+1 (983) 555-2319"}]},
             "Text Message from Click to WhatsApp Ad": {"text": "Hello!", "entry_point": True},
+            "Order Message": {"order": {"items": [{"product_retailer_id": "di9ozbzfi4", "quantity": 2,
+                                                   "item_price": 30, "currency": "USD"}]}},
         }
         for body in bodies.values():
             answer = client.post(control, json={"from": USER, "name": "Ana", **body})
             assert answer.status_code == 200, answer.text
         for kind in ("document", "audio", "video"):
             assert client.post(control, json={"from": USER, "media": {"type": kind}}).status_code == 200
-        values = wait_until(receiver.values, until=lambda v: sum("messages" in x for x in v) == 8,
-                            what="eight inbound webhooks")
+        values = wait_until(receiver.values, until=lambda v: sum("messages" in x for x in v) == 9,
+                            what="nine inbound webhooks")
         examples = meta_openapi.subset()["webhook_examples"]
         messages = [v["messages"][0] for v in values if "messages" in v]
         for message, name in zip(messages, bodies, strict=False):
@@ -414,6 +416,6 @@ def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
         url = client.get(f"/v23.0/{image['id']}").json()["url"]
         downloaded = client.get(url).content
         assert base64.b64encode(hashlib.sha256(downloaded).digest()).decode() == image["sha256"]
-        assert [m["type"] for m in messages[5:]] == ["document", "audio", "video"]
-        assert messages[5]["document"]["filename"] and messages[6]["audio"]["voice"] is True
+        assert [m["type"] for m in messages[6:]] == ["document", "audio", "video"]
+        assert messages[6]["document"]["filename"] and messages[7]["audio"]["voice"] is True
         assert client.post(control, json={"from": USER, "reaction": "👍", "to": "wamid.nope"}).status_code == 400
