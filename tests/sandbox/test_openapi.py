@@ -388,7 +388,7 @@ def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
     control = f"{srv.base_url}/_sandbox/inbound"
     with httpx.Client(base_url=srv.base_url, headers=AUTH) as client:
         wamid = client.post(f"/v23.0{MESSAGES}", json=template_message("hello_world")).json()["messages"][0]["id"]
-        bodies = {
+        bodies: dict[str, dict[str, Any]] = {
             "Image Message": {"media": {"type": "image", "caption": "Taj Mahal"}},
             "Location Message": {"location": {"latitude": 37.44, "longitude": -122.16, "name": "Philz Coffee",
                                               "address": "101 Forest Ave", "url": "https://philzcoffee.com/"}},
