@@ -341,6 +341,20 @@ def test_metas_own_template_creation_examples_are_created_pending(graph: httpx.C
     assert_valid(meta_openapi.operation_validator("template_get"), node.json())
 
 
+@pytest.mark.parametrize("name", sorted(meta_openapi.subset()["template_edit_examples"]))
+def test_metas_own_template_edit_example_is_accepted(graph: httpx.Client, control: httpx.Client, name: str) -> None:
+    example = meta_openapi.subset()["template_edit_examples"][name]
+    added = control.post("/templates", json={
+        "name": example["name"], "language": example["language"], "category": "MARKETING", "status": "REJECTED",
+        "rejected_reason": "INVALID_FORMAT", "components": [{"type": "BODY", "text": "Our Fall Sale is on!"}]})
+    response = graph.post(f"/{added.json()['id']}", json=example)
+    assert response.status_code == 200, response.text
+    assert_valid(meta_openapi.validator(meta_openapi.subset()["operations"]["template_edit"], strict=True),
+                 response.json())
+    node = graph.get(f"/{added.json()['id']}", params={"fields": "status,components"}).json()
+    assert node["status"] != "REJECTED" and node["components"][1]["text"].startswith("Hi {{1}}")
+
+
 def _consoles_own_payloads() -> list[tuple[str, dict[str, Any]]]:
     from tests.cloudapi.test_openapi_contract import BUILT_PAYLOADS
 
