@@ -22,7 +22,7 @@ DEFAULT_WEBHOOK_URL = f"http://{defaults.SANDBOX_HOST}:{defaults.WEBHOOK_PORT}/w
 Range = tuple[float, float]
 
 # Fields a running server may not change: they name the server or the account it plays.
-_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
+_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "app_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "quality_rating": ("GREEN", "YELLOW", "RED", "NA"),
@@ -43,6 +43,7 @@ class SandboxConfig:
     app_secret: str = defaults.SANDBOX_APP_SECRET
     phone_number_id: str = defaults.SANDBOX_PHONE_NUMBER_ID
     waba_id: str = defaults.SANDBOX_WABA_ID
+    app_id: str = defaults.SANDBOX_APP_ID
     display_phone_number: str = defaults.SANDBOX_DISPLAY_NUMBER
     verified_name: str = "easyMO Sandbox"
     webhook_url: str | None = DEFAULT_WEBHOOK_URL

@@ -18,6 +18,7 @@ from easymo_core.sandbox.lifecycle import Lifecycle
 from easymo_core.sandbox.rate_limits import Throughput
 from easymo_core.sandbox.review import TemplateReview
 from easymo_core.sandbox.state import SandboxState
+from easymo_core.sandbox.upload_store import UploadStore
 from easymo_core.sandbox.users import Users
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
@@ -34,6 +35,7 @@ class SandboxRuntime:
         self.users = Users(config, self.state, self.ids, self.dispatcher, self.throughput)
         self.lifecycle = Lifecycle(config, self.state, self.ids, self.dispatcher, self.users)
         self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher)
+        self.uploads = UploadStore()
         self.started = time.monotonic()
         if config.seed_templates:
             self.templates.load_seeds()
