@@ -243,7 +243,9 @@ def _print(b: Dashboard, series: bool) -> None:
             ["what", "metric", "local", "meta", ""],
             [[r.label, r.metric, r.local, r.meta, "DISAGREE" if r.disagree else ""] for r in b.meta.rows],
         )
-        if b.meta.conversations:
+        if b.meta.priced_messages:
+            click.echo(f"messages priced {b.meta.priced_messages}, cost {b.meta.cost:.2f} USD")
+        elif b.meta.conversations:
             click.echo(f"conversations {b.meta.conversations}, cost {b.meta.cost:.2f} USD")
     if series:
         _section("Time series")

@@ -34,11 +34,13 @@ from easymo_core.cloudapi.models import (
     ConversationPoint,
     MessagePoint,
     PhoneNumberInfo,
+    PricingPoint,
     SendResult,
     TemplatePoint,
     read_conversation_points,
     read_message_points,
     read_phone_number_info,
+    read_pricing_points,
     read_template_points,
 )
 from easymo_core.cloudapi.pacing import SendPacer
@@ -280,6 +282,21 @@ class CloudAPIClient(MediaEndpoints):
         data = self._call("GET", self._core.waba_url(), params={"fields": spec},
                           idempotent=True)
         return self._read(read_conversation_points, data)
+
+    def pricing_analytics(
+        self, start: Moment, end: Moment, granularity: str = "DAILY", *,
+        dimensions: Sequence[str] = (),
+    ) -> list[PricingPoint]:
+        """Messages priced and their cost per period (per-message pricing, Meta's model since
+        mid-2025): what Meta bills, each message once."""
+        _check_choice("granularity", granularity, CONVERSATION_GRANULARITIES)
+        spec = (f"pricing_analytics.start({_unix(start)}).end({_unix(end)})"
+                f".granularity({granularity})")
+        if dimensions:
+            spec += f".dimensions({json.dumps(list(dimensions))})"
+        data = self._call("GET", self._core.waba_url(), params={"fields": spec},
+                          idempotent=True)
+        return self._read(read_pricing_points, data)
 
     def template_analytics(
         self, start: Moment, end: Moment, template_ids: Iterable[str], *,

@@ -15,6 +15,7 @@ from easymo_core.sandbox.config import SandboxConfig
 from easymo_core.sandbox.faults import Faults
 from easymo_core.sandbox.ids import IdFactory
 from easymo_core.sandbox.lifecycle import Lifecycle
+from easymo_core.sandbox.media import MediaStore
 from easymo_core.sandbox.rate_limits import Throughput
 from easymo_core.sandbox.review import TemplateReview
 from easymo_core.sandbox.state import SandboxState
@@ -31,6 +32,7 @@ class SandboxRuntime:
         self.ids = IdFactory(config.seed)
         self.faults = Faults(config.seed)
         self.throughput = Throughput()
+        self.media = MediaStore(config.app_secret)
         self.dispatcher = WebhookDispatcher(config, self.state, self.faults)
         self.users = Users(config, self.state, self.ids, self.dispatcher, self.throughput)
         self.lifecycle = Lifecycle(config, self.state, self.ids, self.dispatcher, self.users)
@@ -67,5 +69,6 @@ class SandboxRuntime:
         self.ids.reset()
         self.faults.reset()
         self.throughput.reset()
+        self.media.clear()
         if self.config.seed_templates:
             self.templates.load_seeds()
