@@ -36,8 +36,8 @@ class SandboxRuntime:
         self.dispatcher = WebhookDispatcher(config, self.state, self.faults)
         self.users = Users(config, self.state, self.ids, self.dispatcher, self.throughput)
         self.lifecycle = Lifecycle(config, self.state, self.ids, self.dispatcher, self.users)
-        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher)
-        self.uploads = UploadStore()
+        self.uploads = UploadStore(config.app_id)
+        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher, self.uploads)
         self.started = time.monotonic()
         if config.seed_templates:
             self.templates.load_seeds()
@@ -70,5 +70,6 @@ class SandboxRuntime:
         self.faults.reset()
         self.throughput.reset()
         self.media.clear()
+        self.uploads.clear()
         if self.config.seed_templates:
             self.templates.load_seeds()

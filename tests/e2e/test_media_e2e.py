@@ -51,16 +51,23 @@ def test_an_image_header_template_from_a_png_is_approved_and_sent_with_the_image
     code, out, err = run(capsys, "templates", "create", str(definition), "--header-sample", str(png))
     assert code == 0, err
     assert "submitted: PENDING" in out
-    handle = cli_env.sandbox.runtime.state.templates  # the sandbox kept the sample's handle
-    stored = [t for t in handle.values() if t.name == PROMO["name"]]
-    assert stored, "the sandbox has no such template"
+    stored = next(t for t in cli_env.sandbox.runtime.state.templates.values() if t.name == PROMO["name"])
+    handle = stored.components[0]["example"]["header_handle"][0]
+    uploaded = cli_env.sandbox.runtime.uploads.live(handle)  # the sample reviewers would see
+    assert uploaded is not None and uploaded.data == png.read_bytes()
     wait_for(lambda: _template_status(capsys) == "APPROVED", 20, "the review")
     code, out, err = run(capsys, "send", "template", "--to", "+15550003333", "--name", PROMO["name"],
                          "--lang", "en_US", "--param", "Ana", "--header-media", str(png), "--json")
     assert code == 0, err
+    sent_out = out
     assert json.loads(out)["status"] == "accepted"
-    sent = [e for e in cli_env.log()["entries"] if e.get("to") == "15550003333" and e.get("wamid")]
-    assert sent, "the sandbox saw no send"
+    code, out, _ = run(capsys, "messages", "list", "--json")
+    row = next(m for m in json.loads(out) if m["wamid"] == json.loads(sent_out)["wamid"])
+    code, out, _ = run(capsys, "messages", "show", row["wamid"], "--json")
+    header = json.loads(out)["message"]["payload"]["template"]["components"][0]
+    assert header["type"] == "header" and header["parameters"][0]["type"] == "image"
+    info = cli_env.services.client.media_info(header["parameters"][0]["image"]["id"])
+    assert cli_env.services.client.download_media(info.url, max_bytes=10**6) == png.read_bytes()
 
 
 def test_a_pdf_goes_out_as_a_document_with_its_caption_and_comes_back_whole(
@@ -77,10 +84,9 @@ def test_a_pdf_goes_out_as_a_document_with_its_caption_and_comes_back_whole(
     assert message["type"] == "document" and message["body"] == "Your invoice"
     # What the sandbox received is the PDF, byte for byte.
     client = cli_env.services.client
-    media_id = message["payload"]["document"]["id"] if message.get("payload") else None
-    if media_id is None:
-        media_id = next(e for e in cli_env.log()["entries"] if e.get("to") == "15550004444")["media_id"]
-    info = client.media_info(media_id)
+    document = message["payload"]["document"]
+    assert document["caption"] == "Your invoice" and document["filename"] == "invoice-42.pdf"
+    info = client.media_info(document["id"])
     assert info.mime_type == "application/pdf"
     assert client.download_media(info.url, max_bytes=10**6) == pdf.read_bytes()
     code, _, err = run(capsys, "send", "image", "--to", "+15550004444", "--file", str(pdf))

@@ -75,11 +75,30 @@ def test_the_upload_api_refuses_what_meta_refuses(sandbox: SandboxServer) -> Non
         assert gone.status_code == 400 and "does not exist" in gone.json()["error"]["message"]
 
 
-def test_handles_expire(sandbox: SandboxServer, client: CloudAPIClient, tmp_path: Path) -> None:
+def test_handles_expire_and_must_fit_the_header(sandbox: SandboxServer, client: CloudAPIClient,
+                                              tmp_path: Path) -> None:
     store = sandbox.runtime.uploads
-    sample = check_header_sample("IMAGE", write(tmp_path / "b.png", png_bytes()))
-    handle = client.upload_sample(sd.SANDBOX_APP_ID, sample)
-    assert store.live(handle) is not None
-    store.handles[handle] = store.handles[handle].__class__(
-        "b.png", "image/png", b"", store.clock() - store.handle_lifetime_s - 1)
+    png = check_header_sample("IMAGE", write(tmp_path / "b.png", png_bytes()))
+    handle = client.upload_sample(sd.SANDBOX_APP_ID, png)
+    assert handle.startswith("4::aW1hZ2UvcG5n:") and handle.endswith(f":{sd.SANDBOX_APP_ID}")
+    header = {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": [handle]}}
+    assert store.header_handle_problem([header]) == (
+        "the header sample is a image/png file; a DOCUMENT header takes application/pdf")
+    assert store.header_handle_problem([{**header, "format": "IMAGE"}]) is None
+    stored = store.handles[handle]
+    store.handles[handle] = stored.__class__(stored.file_name, stored.file_type, stored.data,
+                                             store.clock() - 1)
     assert store.live(handle) is None
+    assert "expired" in (store.header_handle_problem([{**header, "format": "IMAGE"}]) or "")
+
+
+def test_the_sandbox_refuses_a_template_whose_sample_does_not_fit_its_header(
+        client: CloudAPIClient, tmp_path: Path) -> None:
+    handle = client.upload_sample(sd.SANDBOX_APP_ID,
+                                  check_header_sample("IMAGE", write(tmp_path / "c.png", png_bytes())))
+    definition = {"name": "receipt_doc", "language": "en_US", "category": "UTILITY", "components": [
+        {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": [handle]}},
+        {"type": "BODY", "text": "Your receipt is attached above, thank you for shopping with us."}]}
+    with pytest.raises(GraphAPIError, match="a DOCUMENT header takes application/pdf") as err:
+        client.create_template(definition)
+    assert err.value.code == 100
