@@ -197,6 +197,9 @@ def _banner(server: SandboxServer) -> str:
 @click.option("--reaction", metavar="EMOJI", help="React to the message given with --to.")
 @click.option("--contact", "contacts", multiple=True, metavar="NAME[=PHONE]",
               help="Share a contact card (repeat for several).")
+@click.option("--order", "order_items", multiple=True, metavar="SKU:QTY:PRICE",
+              help="Send a cart from the catalog: one item per option, e.g. shirt-1:2:30.")
+@click.option("--currency", default="USD", show_default=True, help="With --order: the prices' currency.")
 @click.option("--from-ad", is_flag=True,
               help="The user writes from a click-to-WhatsApp ad: the message carries a referral "
                    "and opens the 72-hour free entry point window.")
@@ -209,12 +212,14 @@ def inbound(
     url: str, sender: str, name: str, text: str | None, button_id: str | None,
     list_id: str | None, media: str | None, media_file: str | None, mime_type: str | None,
     caption: str | None, filename: str | None, location: str | None, place: str | None,
-    address: str | None, reaction: str | None, contacts: tuple[str, ...], from_ad: bool,
+    address: str | None, reaction: str | None, contacts: tuple[str, ...],
+    order_items: tuple[str, ...], currency: str, from_ad: bool,
     title: str | None, to_wamid: str | None, context: str | None,
 ) -> None:
     """Write to the business as a simulated WhatsApp user."""
     kinds = (("--text", text), ("--button-id", button_id), ("--list-id", list_id), ("--media", media),
-             ("--location", location), ("--reaction", reaction), ("--contact", contacts))
+             ("--location", location), ("--reaction", reaction), ("--contact", contacts),
+             ("--order", order_items))
     chosen = [opt for opt, value in kinds if value]
     if len(chosen) != 1:
         raise click.ClickException(f"give exactly one of {', '.join(opt for opt, _ in kinds)}")
@@ -236,6 +241,8 @@ def inbound(
         body["to"] = to_wamid
     elif contacts:
         body["contacts"] = [_contact_body(c) for c in contacts]
+    elif order_items:
+        body["order"] = {"items": [_order_item(item, currency) for item in order_items]}
     else:
         body["button_id" if button_id else "list_id"] = button_id or list_id
         body["to"] = to_wamid
@@ -278,6 +285,16 @@ def _location_body(raw: str, place: str | None, address: str | None) -> dict[str
     if address:
         location["address"] = address
     return location
+
+
+def _order_item(raw: str, currency: str) -> dict[str, Any]:
+    sku, _, rest = raw.partition(":")
+    quantity, _, price = rest.partition(":")
+    try:
+        return {"product_retailer_id": sku, "quantity": int(quantity), "item_price": float(price),
+                "currency": currency}
+    except ValueError:
+        raise click.ClickException(f"--order must be SKU:QTY:PRICE, e.g. shirt-1:2:30, not {raw!r}") from None
 
 
 def _contact_body(raw: str) -> dict[str, str]:

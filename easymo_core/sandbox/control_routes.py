@@ -16,7 +16,9 @@ No token: they exist only on the loopback sandbox. Errors answer 400/404 with
                                         "id"? (an uploaded media), "data_base64"?, "mime_type"?}
                                         | "location": {latitude, longitude, name?, address?}
                                         | "reaction": emoji (+ "to": wamid) | "contacts":
-                                        [{"name", "phone"?}]}; "context": wamid quotes;
+                                        [{"name", "phone"?}] | "order": {"items": [{
+                                        "product_retailer_id", "quantity", "item_price",
+                                        "currency"?}], "text"?}}; "context": wamid quotes;
                                         "entry_point": true writes from an ad (referral)
   GET|POST /_sandbox/faults             read / arm faults (rates, next_*, when, receiver_down_seconds, clear)
   GET|POST /_sandbox/config             read / change tunable settings
@@ -139,7 +141,7 @@ async def inbound(request: Request) -> Response:
     if len(given) != 1:
         raise ControlError(f"give exactly one of {', '.join(INBOUND_KINDS)}")
     kind = given[0]
-    if kind in ("media", "location", "reaction", "contacts"):
+    if kind in ("media", "location", "reaction", "contacts", "order"):
         message = _other_inbound(rt, wa_id, name, kind, body)
     elif kind == "text":
         text = body["text"]
@@ -174,7 +176,7 @@ async def inbound(request: Request) -> Response:
     })
 
 
-INBOUND_KINDS = ("text", "button_id", "list_id", "media", "location", "reaction", "contacts")
+INBOUND_KINDS = ("text", "button_id", "list_id", "media", "location", "reaction", "contacts", "order")
 MEDIA_KINDS = ("image", "document", "audio", "video", "sticker")
 
 
@@ -197,7 +199,30 @@ def _other_inbound(
         if not isinstance(body["reaction"], str):
             raise ControlError("reaction must be an emoji")
         return rt.users.receive(wa_id, name, "reaction", {"message_id": to, "emoji": body["reaction"]})
+    if kind == "order":
+        return rt.users.receive(wa_id, name, "order", _inbound_order(body["order"], rt), context)
     return rt.users.receive(wa_id, name, "contacts", _inbound_contacts(body["contacts"]), context)
+
+
+def _inbound_order(spec: Any, rt: SandboxRuntime) -> dict[str, Any]:
+    """A cart sent from a catalog: ``{"items": [{"product_retailer_id", "quantity",
+    "item_price", "currency"?}], "text"?, "catalog_id"?}``."""
+    items = spec.get("items") if isinstance(spec, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ControlError("order needs items: [{product_retailer_id, quantity, item_price}]")
+    products = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("product_retailer_id"), str):
+            raise ControlError("each order item needs a product_retailer_id")
+        quantity, price = item.get("quantity", 1), item.get("item_price")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ControlError("an order item's quantity must be a positive integer")
+        if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+            raise ControlError("an order item's item_price must be a number >= 0")
+        products.append({"product_retailer_id": item["product_retailer_id"], "quantity": quantity,
+                         "item_price": price, "currency": str(item.get("currency") or "USD")})
+    catalog_id = str(spec.get("catalog_id") or rt.ids.numeric_id())
+    return {"catalog_id": catalog_id, "text": str(spec.get("text") or ""), "product_items": products}
 
 
 def _inbound_media(rt: SandboxRuntime, spec: Any) -> tuple[str, dict[str, Any]]:

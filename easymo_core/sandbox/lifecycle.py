@@ -38,7 +38,7 @@ from easymo_core.sandbox.timers import Timers
 from easymo_core.sandbox.users import FREE_TEXT_REPLIES, Users
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
-_DRAWS = 14  # random numbers each message consumes, used or not
+_DRAWS = 13  # random numbers each message consumes, used or not
 _ERROR_DOCS = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 _FAILURE_DETAILS = {
     131026: "Message Undeliverable.",
@@ -66,12 +66,16 @@ class Lifecycle:
         self._dispatcher = dispatcher
         self._users = users
         self._rng = random.Random(f"{config.seed}:fates")
+        # Its own stream, drawn only when the rate is set: a run without skips replays the
+        # fates of the seed exactly as before the knob existed.
+        self._skip_rng = random.Random(f"{config.seed}:skips")
         self.timers = Timers()
 
     def reset(self) -> None:
         """Drop every planned event and start the dice over."""
         self.timers.cancel_all()
         self._rng = random.Random(f"{self._config.seed}:fates")
+        self._skip_rng = random.Random(f"{self._config.seed}:skips")
 
     def plan(self, msg: OutboundMessage, user: User) -> None:
         """Draw ``msg``'s fate and set its timers."""
@@ -89,7 +93,7 @@ class Lifecycle:
             t_delivered = t_sent + _pick(cfg.delivered_delay, u[3])
             events.append((t_sent, t_sent, "sent", None))
             read = u[4] < cfg.read_rate
-            if not (read and u[13] < cfg.delivered_skip_rate):
+            if not (read and self._skips_delivered()):
                 events.append((t_delivered, t_delivered, "delivered", None))
             answered_at = t_delivered
             if read:
@@ -104,6 +108,10 @@ class Lifecycle:
         for i, (event_at, post_at, status, error) in enumerate(events):
             event_time = msg.accepted_at + event_at
             self.timers.later(post_at, self._emit, msg, status, event_time, error, i == duplicate)
+
+    def _skips_delivered(self) -> bool:
+        rate = self._config.delivered_skip_rate
+        return rate > 0 and self._skip_rng.random() < rate
 
     def _plan_reply(self, msg: OutboundMessage, after: float, u_choice: float, u_text: float) -> None:
         assert msg.reply_options

@@ -55,7 +55,7 @@ WEBHOOK_EXAMPLES = (
 # Inbound kinds the sandbox's simulated users send besides: compared by shape too.
 MORE_WEBHOOK_EXAMPLES = (
     "Image Message", "Location Message", "Reaction Message", "Contact Sharing Message",
-    "Text Message from Click to WhatsApp Ad",
+    "Text Message from Click to WhatsApp Ad", "Order Message",
 )
 _REF_RE = re.compile(r"#/components/schemas/([A-Za-z0-9_.-]+)")
 
@@ -76,6 +76,7 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
             wanted += _REF_RE.findall(json.dumps(all_schemas[name]))
     send = spec["paths"]["/{Version}/{Phone-Number-ID}/messages"]["post"]
     create = spec["paths"]["/{Version}/{WABA-ID}/message_templates"]["post"]
+    edit = spec["paths"]["/{Version}/{TEMPLATE_ID}"]["post"]
     profile = spec["paths"]["/{Version}/{Phone-Number-ID}/whatsapp_business_profile"]["post"]
     webhook = spec["paths"]["/whatsapp/webhooks"]["post"]["requestBody"]["content"]["application/json"]
     return {
@@ -86,6 +87,7 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
         "webhook_examples": {k: webhook["examples"][k]["value"]
                              for k in WEBHOOK_EXAMPLES + MORE_WEBHOOK_EXAMPLES},
         "template_create_examples": _examples(create),
+        "template_edit_examples": _examples(edit),
         "profile_update_examples": _examples(profile),
     }
 

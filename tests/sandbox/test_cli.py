@@ -151,13 +151,14 @@ def test_inbound_media_location_reaction_and_contacts(
         ["--location", "37.44,-122.16", "--place", "Philz Coffee", "--address", "101 Forest Ave"],
         ["--reaction", "👍", "--to", wamid],
         ["--contact", "Lucía Gómez=+1 983 555 2319", "--contact", "Bo"],
+        ["--order", "shirt-1:2:30", "--order", "cap-7:1:12.5", "--currency", "EUR"],
     ]
     for args in runs:
         result = CliRunner().invoke(sandbox_cmd.sandbox, ["inbound", "--url", srv.base_url, "--from", USER, *args])
         assert result.exit_code == 0, result.output
     messages = wait_until(receiver.inbound, until=lambda m: len(m) == len(runs), what="inbound webhooks")
     assert [m["type"] for m in messages] == ["image", "document", "audio", "video", "location", "reaction",
-                                             "contacts"]
+                                             "contacts", "order"]
     image = messages[0]["image"]
     assert image["caption"] == "My cat" and image["mime_type"] == "image/png"
     url = httpx.get(f"{srv.base_url}/v23.0/{image['id']}", headers=AUTH).json()["url"]
@@ -168,6 +169,9 @@ def test_inbound_media_location_reaction_and_contacts(
     assert messages[5]["reaction"] == {"message_id": wamid, "emoji": "👍"}
     assert [c["name"]["formatted_name"] for c in messages[6]["contacts"]] == ["Lucía Gómez", "Bo"]
     assert messages[6]["contacts"][0]["phones"][0]["wa_id"] == "19835552319"
+    items = messages[7]["order"]["product_items"]
+    assert [(i["product_retailer_id"], i["quantity"], i["item_price"], i["currency"]) for i in items] == [
+        ("shirt-1", 2, 30.0, "EUR"), ("cap-7", 1, 12.5, "EUR")]
 
 
 def test_inbound_button_and_list_replies(sandbox: SandboxServer, control: Any) -> None:

@@ -341,6 +341,20 @@ def test_metas_own_template_creation_examples_are_created_pending(graph: httpx.C
     assert_valid(meta_openapi.operation_validator("template_get"), node.json())
 
 
+@pytest.mark.parametrize("name", sorted(meta_openapi.subset()["template_edit_examples"]))
+def test_metas_own_template_edit_example_is_accepted(graph: httpx.Client, control: httpx.Client, name: str) -> None:
+    example = meta_openapi.subset()["template_edit_examples"][name]
+    added = control.post("/templates", json={
+        "name": example["name"], "language": example["language"], "category": "MARKETING", "status": "REJECTED",
+        "rejected_reason": "INVALID_FORMAT", "components": [{"type": "BODY", "text": "Our Fall Sale is on!"}]})
+    response = graph.post(f"/{added.json()['id']}", json=example)
+    assert response.status_code == 200, response.text
+    assert_valid(meta_openapi.validator(meta_openapi.subset()["operations"]["template_edit"], strict=True),
+                 response.json())
+    node = graph.get(f"/{added.json()['id']}", params={"fields": "status,components"}).json()
+    assert node["status"] != "REJECTED" and node["components"][1]["text"].startswith("Hi {{1}}")
+
+
 def _consoles_own_payloads() -> list[tuple[str, dict[str, Any]]]:
     from tests.cloudapi.test_openapi_contract import BUILT_PAYLOADS
 
@@ -388,21 +402,23 @@ def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
     control = f"{srv.base_url}/_sandbox/inbound"
     with httpx.Client(base_url=srv.base_url, headers=AUTH) as client:
         wamid = client.post(f"/v23.0{MESSAGES}", json=template_message("hello_world")).json()["messages"][0]["id"]
-        bodies = {
+        bodies: dict[str, dict[str, Any]] = {
             "Image Message": {"media": {"type": "image", "caption": "Taj Mahal"}},
             "Location Message": {"location": {"latitude": 37.44, "longitude": -122.16, "name": "Philz Coffee",
                                               "address": "101 Forest Ave", "url": "https://philzcoffee.com/"}},
             "Reaction Message": {"reaction": "👍", "to": wamid},
             "Contact Sharing Message": {"contacts": [{"name": "Lucía Gómez", "phone": "+1 (983) 555-2319"}]},
             "Text Message from Click to WhatsApp Ad": {"text": "Hello!", "entry_point": True},
+            "Order Message": {"order": {"items": [{"product_retailer_id": "di9ozbzfi4", "quantity": 2,
+                                                   "item_price": 30, "currency": "USD"}]}},
         }
         for body in bodies.values():
             answer = client.post(control, json={"from": USER, "name": "Ana", **body})
             assert answer.status_code == 200, answer.text
         for kind in ("document", "audio", "video"):
             assert client.post(control, json={"from": USER, "media": {"type": kind}}).status_code == 200
-        values = wait_until(receiver.values, until=lambda v: sum("messages" in x for x in v) == 8,
-                            what="eight inbound webhooks")
+        values = wait_until(receiver.values, until=lambda v: sum("messages" in x for x in v) == 9,
+                            what="nine inbound webhooks")
         examples = meta_openapi.subset()["webhook_examples"]
         messages = [v["messages"][0] for v in values if "messages" in v]
         for message, name in zip(messages, bodies, strict=False):
@@ -414,6 +430,6 @@ def test_media_location_reaction_contacts_and_ad_messages_have_metas_shape(
         url = client.get(f"/v23.0/{image['id']}").json()["url"]
         downloaded = client.get(url).content
         assert base64.b64encode(hashlib.sha256(downloaded).digest()).decode() == image["sha256"]
-        assert [m["type"] for m in messages[5:]] == ["document", "audio", "video"]
-        assert messages[5]["document"]["filename"] and messages[6]["audio"]["voice"] is True
+        assert [m["type"] for m in messages[6:]] == ["document", "audio", "video"]
+        assert messages[6]["document"]["filename"] and messages[7]["audio"]["voice"] is True
         assert client.post(control, json={"from": USER, "reaction": "👍", "to": "wamid.nope"}).status_code == 400
