@@ -91,3 +91,32 @@ def test_a_pdf_goes_out_as_a_document_with_its_caption_and_comes_back_whole(
     assert client.download_media(info.url, max_bytes=10**6) == pdf.read_bytes()
     code, _, err = run(capsys, "send", "image", "--to", "+15550004444", "--file", str(pdf))
     assert code == 1 and "an image message takes image/jpeg, image/png" in err and err.count("\n") == 1
+
+
+def test_an_inbound_image_and_document_are_stored_and_fetched_into_the_cache(
+        cli_env: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from easymo_core.media.cache import MediaCache
+    from easymo_core.media.inbound import inbound_media
+
+    photo = write(tmp_path / "cat.png", png_bytes(8, 8, (200, 120, 40)))
+    base = ["sandbox", "inbound", "--url", cli_env.sandbox.base_url, "--from", "+15550005555"]
+    assert run(capsys, *base, "--media", "image", "--file", str(photo), "--caption", "My cat")[0] == 0
+    assert run(capsys, *base, "--media", "document", "--filename", "report.pdf")[0] == 0
+
+    def inbound() -> list[dict[str, object]]:
+        _, out, _ = run(capsys, "messages", "list", "--direction", "in", "--json")
+        return [m for m in json.loads(out) if m["type"] in ("image", "document")]
+
+    rows = wait_for(lambda: len(inbound()) == 2 and inbound(), 15, "the inbound media")
+    cache = MediaCache(tmp_path / "cache", cli_env.services.client)
+    by_type = {}
+    for row in rows:
+        _, out, _ = run(capsys, "messages", "show", str(row["wamid"]), "--json")
+        media = inbound_media(json.loads(out)["message"]["payload"])
+        assert media is not None
+        by_type[media.kind] = (media, cache.fetch(media))
+    image, image_file = by_type["image"]
+    assert image.caption == "My cat" and image_file.path.read_bytes() == photo.read_bytes()
+    document, document_file = by_type["document"]
+    assert document.filename == "report.pdf" and document_file.path.suffix == ".pdf"
+    assert document_file.path.read_bytes().startswith(b"%PDF")
