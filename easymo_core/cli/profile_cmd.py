@@ -27,6 +27,7 @@ def _describe(p: Profile, active: str) -> dict[str, object]:
         "graph_version": p.graph_version,
         "phone_number_id": p.phone_number_id,
         "waba_id": p.waba_id,
+        "app_id": p.app_id,
         # The URL may carry a PostgreSQL password: never print it.
         "db_url": safe_url(p.db_url) if p.db_url else "",
         "messages_per_second": p.messages_per_second,
@@ -76,6 +77,8 @@ def show(name: str | None, as_json: bool) -> None:
 @click.option("--graph-version", default=DEFAULT_GRAPH_VERSION, show_default=True)
 @click.option("--phone-number-id", required=True, help="From WhatsApp Manager > API Setup.")
 @click.option("--waba-id", required=True, help="WhatsApp Business Account id.")
+@click.option("--app-id", default="",
+              help="Meta app id (App Dashboard): needed to upload template media samples.")
 @click.option("--db-url", "profile_db_url", required=True, help="postgresql://... or sqlite:///PATH")
 @click.option("--verify-token", default="", help="Webhook verify token you gave Meta.")
 @click.option("--messages-per-second", type=float, default=80.0, show_default=True)
@@ -96,6 +99,7 @@ def add(
     graph_version: str,
     phone_number_id: str,
     waba_id: str,
+    app_id: str,
     profile_db_url: str,
     verify_token: str,
     messages_per_second: float,
@@ -121,6 +125,7 @@ def add(
         graph_version=graph_version,
         phone_number_id=phone_number_id,
         waba_id=waba_id,
+        app_id=app_id,
         db_url=profile_db_url,
         verify_token=verify_token,
         messages_per_second=messages_per_second,

@@ -28,6 +28,7 @@ from easymo_core.cloudapi.errors import MalformedResponseError, PayloadError
 from easymo_core.cloudapi.interactive_payloads import Header, ListSection, ReplyButton
 from easymo_core.cloudapi.lean_transport import make_transport
 from easymo_core.cloudapi.limits import TEMPLATE_ANALYTICS_IDS_PER_REQUEST, TEMPLATE_CATEGORIES
+from easymo_core.cloudapi.media_client import MediaEndpoints
 from easymo_core.cloudapi.models import (
     PHONE_NUMBER_FIELDS,
     ConversationPoint,
@@ -67,7 +68,7 @@ Moment = int | float | datetime
 T = TypeVar("T")
 
 
-class CloudAPIClient:
+class CloudAPIClient(MediaEndpoints):
     """Talks to one WhatsApp Business phone number and its WABA through the Graph API."""
 
     def __init__(

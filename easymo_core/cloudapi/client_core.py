@@ -155,6 +155,31 @@ class ClientCore:
         return httpx.Request(method, url, params=params, headers=self._post_headers,
                              content=encode_json(json_body), extensions=self._extensions)
 
+    def raw_request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        auth_scheme: str = "Bearer",
+    ) -> httpx.Request:
+        """A request with the token and the given body as it is (uploads, downloads).
+
+        Meta's resumable upload endpoint takes the token as ``OAuth <token>``, the rest of
+        the Graph API as ``Bearer <token>``."""
+        merged = httpx.Headers(self._get_headers)
+        if auth_scheme != "Bearer":
+            merged["Authorization"] = f"{auth_scheme} {self._secrets[0]}"
+        merged.update(dict(headers or {}))
+        return httpx.Request(method, url, params=params, headers=merged, content=content,
+                             extensions=self._extensions)
+
+    def version_url(self, path: str) -> str:
+        """``path`` under the Graph version: ``upload:<session>``, ``<app-id>/uploads``."""
+        return f"{self._version_url}/{path}"
+
     # -- answers ------------------------------------------------------------------------
 
     def read_send_answer(

@@ -35,6 +35,8 @@ class Profile:
     graph_version: str = DEFAULT_GRAPH_VERSION
     phone_number_id: str = ""
     waba_id: str = ""
+    # The Meta app's id: template header samples go through its Resumable Upload API.
+    app_id: str = ""
     db_url: str = ""
     verify_token: str = ""
     messages_per_second: float = DEFAULT_MESSAGES_PER_SECOND
@@ -101,7 +103,8 @@ class Profile:
             raise ConfigError(
                 f"profile {self.name!r}: Graph API version {self.graph_version!r} is not like v23.0"
             )
-        for label, value in (("phone-number id", self.phone_number_id), ("WABA id", self.waba_id)):
+        for label, value in (("phone-number id", self.phone_number_id), ("WABA id", self.waba_id),
+                             ("app id", self.app_id)):
             if value and not _ID_RE.match(value):
                 raise ConfigError(
                     f"profile {self.name!r}: {label} {value!r} must be digits",

@@ -32,6 +32,7 @@ def sandbox_profile(env: Mapping[str, str] | None = None) -> Profile:
         graph_version=sd.SANDBOX_GRAPH_VERSION,
         phone_number_id=sd.SANDBOX_PHONE_NUMBER_ID,
         waba_id=sd.SANDBOX_WABA_ID,
+        app_id=sd.SANDBOX_APP_ID,
         db_url=f"sqlite:///{db_path}",
         verify_token=sd.SANDBOX_VERIFY_TOKEN,
     )

@@ -40,7 +40,7 @@ AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
 MESSAGING_LIMITS = ("TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
 
 # Fields a running server may not change: they name the server or the account it plays.
-_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
+_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "app_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "quality_rating": ("GREEN", "YELLOW", "RED", "NA"),
@@ -62,6 +62,7 @@ class SandboxConfig:
     app_secret: str = defaults.SANDBOX_APP_SECRET
     phone_number_id: str = defaults.SANDBOX_PHONE_NUMBER_ID
     waba_id: str = defaults.SANDBOX_WABA_ID
+    app_id: str = defaults.SANDBOX_APP_ID
     display_phone_number: str = defaults.SANDBOX_DISPLAY_NUMBER
     verified_name: str = "easyMO Sandbox"
     webhook_url: str | None = DEFAULT_WEBHOOK_URL

@@ -75,7 +75,8 @@ def authorize(request: Request, rt: SandboxRuntime) -> None:
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
+        # "OAuth <token>" is how Meta's Resumable Upload examples send it.
+        token = token.strip() if scheme.lower() in ("bearer", "oauth") else ""
     else:
         token = request.query_params.get("access_token", "")
     if header is None and not token:

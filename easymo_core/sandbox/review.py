@@ -31,6 +31,7 @@ from easymo_core.sandbox.template_rules import (
     review,
 )
 from easymo_core.sandbox.timers import Timers
+from easymo_core.sandbox.upload_store import UploadStore
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
 QUALITY_SCORES = ("GREEN", "YELLOW", "RED", "UNKNOWN")
@@ -50,9 +51,11 @@ EDITS_PER_MONTH = 10
 
 class TemplateReview:
     def __init__(
-        self, config: SandboxConfig, state: SandboxState, ids: IdFactory, dispatcher: WebhookDispatcher
+        self, config: SandboxConfig, state: SandboxState, ids: IdFactory, dispatcher: WebhookDispatcher,
+        uploads: UploadStore | None = None,
     ) -> None:
         self._config = config
+        self._uploads = uploads
         self._state = state
         self._ids = ids
         self._dispatcher = dispatcher
@@ -103,6 +106,10 @@ class TemplateReview:
 
     def create(self, body: Any) -> Template:
         new = check_template(body)
+        problem = self._uploads.header_handle_problem(new.components) if self._uploads else None
+        if problem is not None:
+            # Meta's code for a bad sample handle is not in its OpenAPI description (unverified).
+            raise refuse("Invalid header sample", problem)
         if self._state.template_by_name(new.name, new.language) is not None:
             raise refuse(
                 "Content in this language already exists",

@@ -19,6 +19,7 @@ from easymo_core.sandbox.media import MediaStore
 from easymo_core.sandbox.rate_limits import Throughput
 from easymo_core.sandbox.review import TemplateReview
 from easymo_core.sandbox.state import SandboxState
+from easymo_core.sandbox.upload_store import UploadStore
 from easymo_core.sandbox.users import Users
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
@@ -35,7 +36,8 @@ class SandboxRuntime:
         self.dispatcher = WebhookDispatcher(config, self.state, self.faults)
         self.users = Users(config, self.state, self.ids, self.dispatcher, self.throughput)
         self.lifecycle = Lifecycle(config, self.state, self.ids, self.dispatcher, self.users)
-        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher)
+        self.uploads = UploadStore(config.app_id)
+        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher, self.uploads)
         self.started = time.monotonic()
         if config.seed_templates:
             self.templates.load_seeds()
@@ -68,5 +70,6 @@ class SandboxRuntime:
         self.faults.reset()
         self.throughput.reset()
         self.media.clear()
+        self.uploads.clear()
         if self.config.seed_templates:
             self.templates.load_seeds()
