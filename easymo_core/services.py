@@ -9,7 +9,7 @@ from typing import Any
 
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.models import PhoneNumberInfo
-from easymo_core.cloudapi.pacing import pacer_for
+from easymo_core.cloudapi.pacing import Pacers
 from easymo_core.config.profile import Profile
 from easymo_core.errors import ConfigError
 from easymo_core.flows.engine import FlowEngine
@@ -44,7 +44,10 @@ class Services:
         access_token: str | None = None,
         client: Any = None,
         db: Database | None = None,
+        pacers: Pacers | None = None,
     ) -> Services:
+        """``pacers``: the pacers of the caller's process (the console keeps one for all its
+        profiles); without it this Services paces its sends alone."""
         missing = [] if profile.is_sandbox else profile.missing_for_sending()
         if missing:
             raise ConfigError(
@@ -59,7 +62,7 @@ class Services:
                 waba_id=profile.waba_id,
                 base_url=graph_url or profile.graph_url,
                 graph_version=profile.graph_version,
-                pacer=pacer_for(profile.phone_number_id, profile.messages_per_second),
+                pacer=(pacers or Pacers()).for_number(profile.phone_number_id, profile.messages_per_second),
             )
         templates = TemplateService(database, client, profile.waba_id)
         ingest = StatusIngest(database)
