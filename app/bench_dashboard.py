@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from easymo_core.bench.report import BenchReport
+from easymo_core.bench.report import BenchReport, peak_rss_mb
 
 FRAME_BUDGET_MS = 16.0
 STALL_TARGET_MS = 50.0
@@ -281,10 +280,6 @@ def _rebuild(page: Any, jobs: Any, hub: Any, db: Any) -> float:
     fresh.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return spent
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def run(messages: int = 1_000_000, workdir: Path | None = None) -> BenchReport:
