@@ -11,14 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QApplication
 
-_T0 = time.perf_counter()
+    from app.main_window import MainWindow
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,7 +71,11 @@ def _quiet_platform_noise() -> None:
     qInstallMessageHandler(handler)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, on_shown: Callable[[QApplication, MainWindow], None] | None = None
+) -> int:
+    """``on_shown`` runs once the window is shown, before the event loop (the start-up
+    benchmark reports from there)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from easymo_core.config.paths import log_dir
     from easymo_core.logs import enable_crash_log, setup_logging
@@ -87,11 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(profile=args.profile)
     window.show()
     window.open_profile(args.profile)
-    if os.environ.get("EASYMO_CONSOLE_STARTUP_PROBE"):
-        # Used by the start-up benchmark: report when the window is shown and interactive.
-        from app.bench_startup import probe_ready
-
-        probe_ready(app, window, _T0)
+    if on_shown is not None:
+        on_shown(app, window)
     code = app.exec()
     window.shutdown()
     if window.jobs.active:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.hub import Hub
 from app.models.preview import replies_of, text_preview, ticks_for
+from app.models.preview_data import PreviewMessage
 from app.models.timeline import Timeline
 from app.resources import icon
 from app.tracker import MessageTracker
@@ -29,7 +30,6 @@ from app.views.page import Page, card
 from app.views.recipient import RecipientField
 from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
-from app.widgets.preview_data import PreviewMessage
 from app.widgets.spinner import Spinner
 from app.widgets.timeline import TimelineView
 from app.workers import Jobs

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from app.models.log_model import fmt_latency, fmt_phone
 from app.models.log_preview import detail_preview
+from app.models.preview_data import PreviewMessage
 from app.widgets.badge import StatusBadge
 from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
-from app.widgets.preview_data import PreviewMessage
 from easymo_core.cloudapi.error_codes import explain
 
 FALLBACKS = {

@@ -391,7 +391,7 @@ class TemplatesPage(Page):
 
 
 def template_preview_or_placeholder(defn: Any | None) -> Any:
-    from app.widgets.preview_data import PreviewMessage
+    from app.models.preview_data import PreviewMessage
 
     if defn is None:
         return PreviewMessage(placeholder="Select a template to preview it")

@@ -30,12 +30,12 @@ from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.period import DAY_MS, resolve_period
 from easymo_core.analytics.plain import plain_dashboard
 from easymo_core.analytics.rebuild import rebuild_all
-from easymo_core.bench.report import BenchReport, peak_rss_mb
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.webhook_payload import InboundRecord, StatusRecord, WebhookBatch
 from easymo_core.storage import analytics_triggers, migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import from_ms, to_ms, utcnow
+from easymo_tools.bench.report import BenchReport, peak_rss_mb
 
 DASHBOARD_TARGET_MS = 50.0
 RATIO_TARGET = 20.0
