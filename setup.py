@@ -5,9 +5,11 @@ package ``easymo_resources``: a plain ``resources`` package would clash with any
 distribution's, and pyproject's package discovery cannot rename a folder.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_packages(include=["easymo_core*", "app*", "easymo_tools*"]), "easymo_resources"],
+    # Namespace discovery, as pyproject's did: data folders (migrations, built-in flows) count.
+    packages=[*find_namespace_packages(include=["easymo_core*", "app*", "easymo_tools*"]),
+              "easymo_resources"],
     package_dir={"easymo_resources": "resources"},
 )

@@ -36,7 +36,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from PySide6 import QtWidgets
     from PySide6.QtGui import QFont
 
-    from app.resources import style_sheet
+    from app.resources import icon, style_sheet
 
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(
@@ -44,10 +44,19 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("easyMO Console")
     app.setOrganizationName("easyMO")
     app.setApplicationDisplayName("easyMO Console")
+    # The desktop entry's name (resources/easymo-console.desktop): docks group the windows
+    # under its icon.
+    app.setDesktopFileName("easymo-console")
+    app.setWindowIcon(icon("easymo-console", size=64))
     font = QFont(app.font())
     font.setPixelSize(13)
-    app.setFont(font)
-    app.setStyleSheet(style_sheet())
+    # Setting either again, even unchanged, re-polishes every widget alive (tests call this
+    # once per test, with the widgets of earlier tests not yet deleted).
+    if app.font() != font:
+        app.setFont(font)
+    sheet = style_sheet()
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
     _quiet_platform_noise()
     from app.main_thread_gc import install
 
