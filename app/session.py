@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from easymo_core.config import Profile, ProfileStore, resolve_profile
+from easymo_core.display import fmt_elapsed
 from easymo_core.errors import EasymoError
 
 log = logging.getLogger("easymo.console.session")
@@ -128,7 +129,7 @@ class ConsoleSession:
         age = (datetime.now(UTC) - last).total_seconds()
         limit = self.profile.alert_webhook_lag_s
         return ComponentHealth(
-            "webhook", "ok" if age < limit else "warn", f"last event {_ago(age)} ago"
+            "webhook", "ok" if age < limit else "warn", f"last event {fmt_elapsed(age)} ago"
         )
 
 
@@ -163,14 +164,6 @@ def _analytics_puller(services: Any) -> Any:
 def _host_port(url: str) -> str:
     rest = url.split("://", 1)[-1]
     return rest.split("/", 1)[0]
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
 
 
 def _last_webhook_event(services: Any) -> datetime | None:
