@@ -11,9 +11,10 @@ from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.models import PhoneNumberInfo
 from easymo_core.cloudapi.pacing import Pacers
 from easymo_core.config.profile import Profile
-from easymo_core.errors import ConfigError
+from easymo_core.errors import ConfigError, EasymoError
 from easymo_core.flows.engine import FlowEngine
 from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.overview import OverviewQueries
 from easymo_core.messaging.processor import MessageProcessor
 from easymo_core.messaging.queries import MessageQueries
 from easymo_core.secrets import get_secret
@@ -34,6 +35,7 @@ class Services:
     # Conversation flows, driven by what ``ingest`` commits; a receiver built elsewhere
     # (webhook serve, the sandbox stack) attaches it with ``flows.attach(its_ingest)``.
     flows: FlowEngine
+    overview: OverviewQueries
 
     @classmethod
     def open(
@@ -69,7 +71,28 @@ class Services:
         processor = MessageProcessor(database, client, profile, templates, ingest)
         flows = FlowEngine(database, processor)
         flows.attach(ingest)
-        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database), flows)
+        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database), flows,
+                   OverviewQueries(database))
+
+    @staticmethod
+    def check_connection(profile: Profile, token: str | None = None) -> PhoneNumberInfo:
+        """Call the phone-number endpoint with ``profile``'s settings, before any Services is
+        open (Settings tests a token typed in before it is saved; else the keyring's)."""
+        missing = profile.missing_for_sending()
+        if "phone-number id" in missing:
+            raise EasymoError(
+                f"profile {profile.name!r} has no phone-number id",
+                hint="copy it from WhatsApp Manager > API Setup",
+            )
+        with CloudAPIClient(
+            access_token=token or get_secret(profile, "token"),
+            phone_number_id=profile.phone_number_id,
+            waba_id=profile.waba_id,
+            base_url=profile.graph_url,
+            graph_version=profile.graph_version,
+            timeout=10.0,
+        ) as client:
+            return client.phone_number_info()
 
     def phone_info(self) -> PhoneNumberInfo:
         info: PhoneNumberInfo = self.client.phone_number_info()

@@ -175,3 +175,15 @@ def test_the_checks_see_a_circle() -> None:
     assert circles({"a": {"b"}, "b": set()}) == []
     folders = folder_graphs({"p.x.m": {"p.y.n"}, "p.y.n": {"p.x.k"}}, {"p", "p.x", "p.y"})
     assert circles(folders["p"]) == [{"p.x", "p.y"}]
+
+
+def test_the_console_runs_no_sql() -> None:
+    """Queries live in easymo_core (query objects Services builds); app/ only calls them."""
+    graph_sources = [p for p in sorted((ROOT / "app").rglob("*.py"))]
+    bad = []
+    for path in graph_sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "sqlalchemy"]
+    assert not bad, "\n".join(bad)
