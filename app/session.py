@@ -10,11 +10,14 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from easymo_core.config import Profile, ProfileStore, resolve_profile
 from easymo_core.display import fmt_elapsed
 from easymo_core.errors import EasymoError
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 log = logging.getLogger("easymo.console.session")
 
@@ -29,7 +32,7 @@ class ComponentHealth:
 class ConsoleSession:
     """The services of the active profile (``services``) and its sandbox stack, if any."""
 
-    def __init__(self, profile: Profile, services: Any, stack: Any | None) -> None:
+    def __init__(self, profile: Profile, services: Services, stack: Any | None) -> None:
         self.profile = profile
         self.services = services
         self.stack = stack
@@ -133,7 +136,7 @@ class ConsoleSession:
         )
 
 
-def start_scheduler(profile: Profile, services: Any) -> Any:
+def start_scheduler(profile: Profile, services: Services) -> Any:
     """Build and start the profile's jobs (blocks on the database: call from a worker)."""
     from easymo_core.scheduler import Intervals, build_scheduler
 
@@ -148,7 +151,7 @@ def start_scheduler(profile: Profile, services: Any) -> Any:
     return scheduler
 
 
-def _analytics_puller(services: Any) -> Any:
+def _analytics_puller(services: Services) -> Any:
     """The hourly Meta analytics pull for ``services``: the last two days each time, since
     Meta revises recent figures for a while after the fact."""
     from easymo_core.analytics.meta import pull_meta_analytics
@@ -181,7 +184,7 @@ def profile_names() -> tuple[list[str], str]:
     return store.names(), store.active_name()
 
 
-def live_counts(services: Any) -> dict[str, int]:
+def live_counts(services: Services) -> dict[str, int]:
     """Cheap counts for the placeholder pages (last 24 hours and totals)."""
     counts: dict[str, int] = services.overview.counts()
     return counts

@@ -5,7 +5,6 @@ front end builds an HTTP client or a database session of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.models import PhoneNumberInfo
@@ -27,7 +26,7 @@ from easymo_core.templates.store import TemplateService
 class Services:
     profile: Profile
     db: Database
-    client: Any
+    client: CloudAPIClient
     templates: TemplateService
     ingest: StatusIngest
     processor: MessageProcessor
@@ -44,7 +43,7 @@ class Services:
         *,
         graph_url: str | None = None,
         access_token: str | None = None,
-        client: Any = None,
+        client: CloudAPIClient | None = None,
         db: Database | None = None,
         pacers: Pacers | None = None,
     ) -> Services:
@@ -95,8 +94,7 @@ class Services:
             return client.phone_number_info()
 
     def phone_info(self) -> PhoneNumberInfo:
-        info: PhoneNumberInfo = self.client.phone_number_info()
-        return info
+        return self.client.phone_number_info()
 
     def close(self) -> None:
         self.flows.stop()

@@ -4,7 +4,7 @@ see it as WhatsApp shows it, and follow it live to the phone and back."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -34,13 +34,16 @@ from app.widgets.spinner import Spinner
 from app.widgets.timeline import TimelineView
 from app.workers import Jobs
 
+if TYPE_CHECKING:
+    from easymo_core.services import Services
+
 SANDBOX_USERS = ("+15550100002", "+15550100003", "+15550100004")
 
 
 class ComposerPage(Page):
     def __init__(
         self,
-        services: Any,
+        services: Services,
         jobs: Jobs,
         hub: Hub,
         *,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +27,9 @@ from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
 from easymo_core.cloudapi.error_codes import explain
 
+if TYPE_CHECKING:
+    from easymo_core.services import Services
+
 FALLBACKS = {
     "other_language": "Sent in another language: the template was not usable in the one asked.",
     "text_in_window": "Sent as plain text inside the 24-hour window: the template was not usable.",
@@ -41,7 +44,7 @@ class LoadedDetail:
     preview: PreviewMessage
 
 
-def load_detail(services: Any, message_id: int) -> LoadedDetail:
+def load_detail(services: Services, message_id: int) -> LoadedDetail:
     """Worker: the message, its events and replies, and the template to draw it with."""
     detail = services.messages.detail(message_id)
     m = detail.message
