@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,22 @@ def test_bad_bucket_and_pair_settings_are_refused() -> None:
         TokenBucket(1.0, 0.5)
     with pytest.raises(ValueError):
         PairLimiter(interval=0)
+
+
+def test_services_share_a_pacer_only_through_the_pacers_they_are_given(tmp_path: Any) -> None:
+    from easymo_core.config import sandbox_profile
+    from easymo_core.services import Services
+    from easymo_core.storage.engine import Database
+
+    def opened(pacers: Pacers | None) -> Services:
+        return Services.open(sandbox_profile(), db=Database(f"sqlite:///{tmp_path / 'x.db'}"),
+                             pacers=pacers)
+
+    shared = Pacers()
+    first, second, alone = opened(shared), opened(shared), opened(None)
+    try:
+        assert first.client.pacer is second.client.pacer
+        assert alone.client.pacer is not first.client.pacer
+    finally:
+        for services in (first, second, alone):
+            services.close()
