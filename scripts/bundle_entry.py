@@ -13,6 +13,6 @@ if sys.argv[1:3] == ["-m", "app.sandbox_process"]:
     del sys.argv[1:3]
     raise SystemExit(_child())
 
-from app.main import main  # noqa: E402 - only when not serving the sandbox
+from app.main import main  # only when not serving the sandbox
 
 raise SystemExit(main())
