@@ -107,6 +107,11 @@ class CloudAPIClient(MediaEndpoints):
     def __repr__(self) -> str:
         return repr(self._core).replace("ClientCore", type(self).__name__, 1)
 
+    @property
+    def pacer(self) -> SendPacer:
+        """What paces this client's sends (shared by the clients one Services builds)."""
+        return self._core.pacer
+
     def __enter__(self) -> CloudAPIClient:
         return self
 

@@ -27,7 +27,7 @@ from easymo_core.cloudapi.errors import (
     malformed_success,
 )
 from easymo_core.cloudapi.models import SendResult, read_send_result
-from easymo_core.cloudapi.pacing import UNLIMITED, SendPacer, pacer_for
+from easymo_core.cloudapi.pacing import UNLIMITED, Pacer, SendPacer
 from easymo_core.cloudapi.retry import RetryPolicy, parse_retry_after
 from easymo_core.errors import ConfigError
 
@@ -86,7 +86,9 @@ class ClientCore:
         self._extensions = {"timeout": self.timeout.as_dict()}
         self.retry = retry
         if pacer is None:
-            pacer = pacer_for(phone_number_id) if phone_number_id else UNLIMITED
+            # A client of its own paces alone; Services hands the clients of one number a
+            # shared pacer.
+            pacer = Pacer() if phone_number_id else UNLIMITED
         self.pacer: SendPacer = pacer
         self._get_headers = httpx.Headers({
             "Authorization": f"Bearer {access_token}",

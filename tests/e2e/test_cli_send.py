@@ -24,6 +24,9 @@ from easymo_core.cli.main import cli
 from easymo_core.messaging.bulk import CHUNK
 from tests.e2e.conftest import Stack, wait_for
 
+# Every test here starts the sandbox and the webhook receiver, most the CLI in a process.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = ("order_update", "en_US")
 
 
