@@ -45,6 +45,8 @@ def cli(ctx: click.Context, profile_name: str | None, db_url: str | None, debug:
 
 for _module, _attr in _GROUPS:
     cli.add_command(getattr(importlib.import_module(_module), _attr))
+# `send image|video|document|audio` join the send group from their own module.
+importlib.import_module("easymo_core.cli.send_media_cmd")
 # Command groups of other installed packages (``easymo bench`` from easymo_tools): registered
 # as entry points, so the core names none of them and never imports the console they drive.
 for _entry in entry_points(group="easymo.commands"):

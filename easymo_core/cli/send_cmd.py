@@ -337,7 +337,3 @@ def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool) -
     if interrupted["stop"]:
         click.echo("interrupted: run the same command again to resume")
         raise SystemExit(130)
-
-
-# Registers `send image|video|document|audio` on the group above.
-from easymo_core.cli import send_media_cmd  # noqa: E402,F401

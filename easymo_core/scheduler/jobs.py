@@ -77,7 +77,7 @@ def build_scheduler(
     scheduler.add(HELD_STATUSES, services.ingest.sweep, iv.held_statuses_s, first_run_s=5.0)
     days = int(getattr(services.profile, "webhook_body_retention_days", DEFAULT_RETENTION_DAYS))
     scheduler.add(WEBHOOK_RETENTION, functools.partial(purge_webhook_bodies, services.db, days),
-                  iv.webhook_retention_s, first_run_s=60.0,
+                  iv.webhook_retention_s, first_run_s=5.0,
                   skipped=None if days > 0 else "the profile keeps raw webhook bodies for ever")
     return scheduler
 
