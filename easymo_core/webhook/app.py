@@ -58,10 +58,10 @@ async def _read_body(request: Request, limit: int, unverified: _Unverified) -> b
             size += len(chunk)
             if size > limit:
                 raise _TooLarge
+            chunks.append(chunk)
             unverified.held += len(chunk)
             if unverified.held > unverified.cap:
                 raise _Busy
-            chunks.append(chunk)
     finally:
         unverified.held -= sum(len(c) for c in chunks)
     return b"".join(chunks) if len(chunks) != 1 else chunks[0]

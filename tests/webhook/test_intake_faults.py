@@ -62,7 +62,7 @@ def _wait(cond: Any, limit: float = 20.0) -> None:
 def _write_lock(db: Database) -> Iterator[None]:
     """Another connection holding the database's write lock on webhook_events."""
     if db.dialect == "sqlite":
-        path = make_url(db.url).database
+        path = make_url(db.url).database or ""
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
         try:
