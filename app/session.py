@@ -110,6 +110,16 @@ class ConsoleSession:
         return ComponentHealth("api", "ok" if ms < 2000 else "warn", f"{name} · {ms:.0f} ms")
 
     def webhook_health(self) -> ComponentHealth:
+        health = self._webhook_health()
+        # Dead letters wait for an admin whatever the receiver's state: said beside it.
+        dead = _dead_letters(self.services)
+        if not dead:
+            return health
+        level = "warn" if health.health == "ok" else health.health
+        return ComponentHealth("webhook", level, f"{health.detail} · {dead} dead letter(s): "
+                               "`easymo webhook dead-letters`")
+
+    def _webhook_health(self) -> ComponentHealth:
         stack = self.any_stack
         if stack is not None:
             if hasattr(stack, "running"):
@@ -118,10 +128,12 @@ class ConsoleSession:
                 servers = [getattr(stack, "webhook", None), getattr(stack, "sandbox", None)]
                 running = all(x is not None and getattr(x, "running", True) for x in servers)
             url = getattr(stack, "webhook_url", "") if running else ""
-            return ComponentHealth(
-                "webhook", "ok" if running else "error",
-                f"receiver on {_host_port(url)}" if running else "embedded receiver stopped",
-            )
+            if not running:
+                return ComponentHealth("webhook", "error", "embedded receiver stopped")
+            stalled = _receiver_problems(url) if url else ""
+            if stalled:
+                return ComponentHealth("webhook", "error", f"receiver on {_host_port(url)}: {stalled}")
+            return ComponentHealth("webhook", "ok", f"receiver on {_host_port(url)}")
         last = _last_webhook_event(self.services)
         if last is None:
             return ComponentHealth("webhook", "warn", "no webhook event received yet")
@@ -171,6 +183,35 @@ def _ago(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.0f} h"
+
+
+def _receiver_problems(webhook_url: str) -> str:
+    """What the embedded receiver's /health says is wrong (a stalled intake), or ""."""
+    import httpx
+
+    base = webhook_url.rsplit("/", 1)[0] if webhook_url.count("/") > 2 else webhook_url
+    try:
+        r = httpx.get(base + "/health", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return f"does not answer ({type(exc).__name__})"
+    if r.status_code == 200:
+        return ""
+    try:
+        return "; ".join(r.json().get("problems") or []) or f"health {r.status_code}"
+    except ValueError:
+        return f"health {r.status_code}"
+
+
+def _dead_letters(services: Any) -> int:
+    db = getattr(services, "db", None)
+    if db is None:
+        return 0
+    from easymo_core.webhook.dead_letters import count_dead_letters
+
+    try:
+        return count_dead_letters(db)
+    except Exception:
+        return 0  # a database older than the dead letters: nothing to say
 
 
 def _last_webhook_event(services: Any) -> datetime | None:
