@@ -15,11 +15,12 @@ from sqlalchemy import Connection, func, select, update
 from easymo_core.messaging.ingest import IngestResult, StatusIngest
 from easymo_core.messaging.webhook_payload import parse_envelope
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import WebhookDeadLetter, table_of
+from easymo_core.storage.models import WebhookDeadLetter, WebhookEvent, table_of
 from easymo_core.storage.types import utcnow
 from easymo_core.webhook.storable import decode
 
 dead_t = table_of(WebhookDeadLetter)
+events_t = table_of(WebhookEvent)
 
 
 @dataclass
@@ -72,7 +73,10 @@ def replay(db: Database, ids: list[int] | None = None, ingest: StatusIngest | No
             row = conn.execute(select(dead_t.c.body, dead_t.c.event_id)
                                .where(dead_t.c.id == letter_id)).one()
             batch = parse_envelope(decode(row.body, json.loads))
-            total = ingest.ingest_group(conn, [(row.event_id, batch)])
+            # The statuses point at their stored POST while it is kept (it may have been pruned).
+            event_id = row.event_id if row.event_id is not None and conn.execute(
+                select(events_t.c.id).where(events_t.c.id == row.event_id)).first() else None
+            total = ingest.ingest_group(conn, [(event_id, batch)])
             conn.execute(update(dead_t).where(dead_t.c.id == letter_id).values(replayed_at=utcnow()))
             return total
 
