@@ -28,6 +28,8 @@ from easymo_core.webhook.limits import DURABLE_TIMEOUT_S, ReceiverLimits
 from easymo_core.webhook.storable import decode
 
 log = logging.getLogger(__name__)
+# Built once: the same immutable answer for every stored POST.
+_RECEIVED = PlainTextResponse("EVENT_RECEIVED")
 
 
 class _TooLarge(Exception):
@@ -117,17 +119,16 @@ def create_app(
         except RecursionError:
             return PlainTextResponse("malformed webhook: nested too deeply", status_code=400)
         try:
-            fut = intake.submit(body, batch)
+            waiter = intake.submit_async(body, batch)
         except IntakeFull:
             return PlainTextResponse("busy, retry later", status_code=503, headers={"Retry-After": "5"})
-        if not fut.done():
-            try:
-                await asyncio.wait_for(asyncio.wrap_future(fut), durable_timeout_s)
-            except Exception:
-                return PlainTextResponse("could not store the event, retry later", status_code=503)
-        elif fut.exception() is not None:
+        try:
+            # On timeout the waiter is cancelled; the writer, finding it so, leaves it be.
+            async with asyncio.timeout(durable_timeout_s):
+                await waiter
+        except Exception:
             return PlainTextResponse("could not store the event, retry later", status_code=503)
-        return PlainTextResponse("EVENT_RECEIVED")
+        return _RECEIVED
 
     async def health(request: Request) -> Response:
         s = intake.stats

@@ -15,6 +15,7 @@ keeps failing (MAX_ATTEMPTS, counted in ``webhook_events.attempts``) moves to
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -55,8 +56,42 @@ class IntakeFull(Exception):
 class _Item:
     body: bytes
     batch: WebhookBatch
-    future: Future[int]
+    future: Future[int] | None
+    # The receiver's own future on its event loop: a whole group is resolved with one wake-up
+    # of that loop instead of one per POST (see _Answers).
+    waiter: asyncio.Future[int] | None = None
     submitted: float = field(default_factory=time.monotonic)
+
+
+class _Answers:
+    """The group's outcomes, handed to each event loop in one call_soon_threadsafe."""
+
+    def __init__(self) -> None:
+        self._by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | None,
+                                                                  BaseException | None]]] = {}
+
+    def add(self, item: _Item, result: int | None = None, error: BaseException | None = None) -> None:
+        if item.future is not None:
+            _settle(item.future, result, error)
+        if item.waiter is not None:
+            self._by_loop.setdefault(item.waiter.get_loop(), []).append((item.waiter, result, error))
+
+    def send(self) -> None:
+        for loop, answers in self._by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                loop.call_soon_threadsafe(_resolve_waiters, answers)
+        self._by_loop = {}
+
+
+def _resolve_waiters(answers: list[tuple[asyncio.Future[int], int | None, BaseException | None]]) -> None:
+    """On the receiver's loop; a waiter cancelled after its timeout is left alone."""
+    for waiter, result, error in answers:
+        if waiter.done():
+            continue
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(result if result is not None else 0)
 
 
 @dataclass
@@ -167,13 +202,22 @@ class DurableIntake:
     def submit(self, body: bytes, batch: WebhookBatch) -> Future[int]:
         """Queue a verified, parsed POST; the future resolves once it is durable."""
         fut: Future[int] = Future()
+        self._put(_Item(body, batch, fut))
+        return fut
+
+    def submit_async(self, body: bytes, batch: WebhookBatch) -> asyncio.Future[int]:
+        """As submit(), from a coroutine: a future of the running loop."""
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._put(_Item(body, batch, None, waiter))
+        return waiter
+
+    def _put(self, item: _Item) -> None:
         try:
-            self._queue.put_nowait(_Item(body, batch, fut))
+            self._queue.put_nowait(item)
         except queue.Full:
             self.stats.rejected_full += 1
             raise IntakeFull from None
         self.stats.received += 1
-        return fut
 
     # -- health ----------------------------------------------------------------------
     def oldest_pending_s(self, now: float | None = None) -> float | None:
@@ -245,41 +289,81 @@ class DurableIntake:
                 # nothing. Its group is answered 503 (Meta retries); what was stored stays.
                 self._failed(exc)
                 log.exception("webhook intake: a group of %d POSTs failed", len(group))
+                answers = _Answers()
                 for it in group:
-                    _settle(it.future, error=exc)
+                    answers.add(it, error=exc)
+                answers.send()
             finally:
                 self._inflight_since = None
         # Answer whatever is still queued with an error: Meta will retry those POSTs.
+        answers = _Answers()
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is not None:
-                _settle(item.future, error=IntakeFull())
+                answers.add(item, error=IntakeFull())
+        answers.send()
 
     def _process(self, group: list[_Item]) -> None:
+        """Store and ingest the group in one transaction: one commit, and the rows written
+        processed, with no second statement to mark them. When that fails for anything but
+        the database itself, the group is stored alone and ingested POST by POST."""
         now = utcnow()
+        rows = [{"received_at": now, "body": it.body, "receiver": self.receiver_id} for it in group]
+
+        def store_and_ingest(conn: Connection) -> tuple[list[int], IngestResult]:
+            ids = self._insert(conn, [{**r, "processed_at": now} for r in rows])
+            pairs = list(zip(ids, (it.batch for it in group), strict=True))
+            return ids, self.ingest.ingest_group(conn, pairs)
+
         try:
-            with self.db.engine.begin() as conn:
-                ids = list(
-                    conn.execute(
-                        insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True),
-                        [{"received_at": now, "body": it.body, "receiver": self.receiver_id} for it in group],
-                    ).scalars()
-                )
+            ids, total = self.db.transaction(store_and_ingest)
         except Exception as exc:
-            self.stats.failed_store += len(group)
+            if database_unavailable(exc):
+                self._store_failed(group, exc)
+                return
+            log.warning("ingest of a group of %d webhook POSTs failed (%s); storing them, then "
+                        "ingesting each alone", len(group), _one_line(exc))
             self._failed(exc)
-            log.error("could not store %d webhook POSTs: %s", len(group), _one_line(exc))
-            for it in group:
-                _settle(it.future, error=exc)
+            self._store_then_ingest(group, rows)
             return
+        self._stored(group, ids)
+        self._succeeded()
+        self.stats.ingested += len(group)
+        self._after_ingest(total)
+
+    def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+        return list(conn.execute(
+            insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True), rows).scalars())
+
+    def _stored(self, group: list[_Item], ids: list[int]) -> None:
         self.stats.stored += len(group)
         self.stats.last_event_at = time.time()
+        answers = _Answers()
         for it, event_id in zip(group, ids, strict=True):
-            _settle(it.future, event_id)
+            answers.add(it, event_id)
+        answers.send()
         self._inflight_since = None  # durable: what follows is ingest, not storage
+
+    def _store_failed(self, group: list[_Item], exc: BaseException) -> None:
+        self.stats.failed_store += len(group)
+        self._failed(exc)
+        log.error("could not store %d webhook POSTs: %s", len(group), _one_line(exc))
+        answers = _Answers()
+        for it in group:
+            answers.add(it, error=exc)
+        answers.send()
+
+    def _store_then_ingest(self, group: list[_Item], rows: list[dict[str, Any]]) -> None:
+        try:
+            with self.db.engine.begin() as conn:
+                ids = self._insert(conn, rows)
+        except Exception as exc:
+            self._store_failed(group, exc)
+            return
+        self._stored(group, ids)
         self._ingest_split(list(zip(ids, (it.batch for it in group), strict=True)))
 
     def _ingest_pairs(self, pairs: list[tuple[int, WebhookBatch]]) -> IngestResult:
@@ -292,13 +376,16 @@ class DurableIntake:
         total = self.db.transaction(work)
         self._succeeded()
         self.stats.ingested += len(pairs)
+        self._after_ingest(total)
+        return total
+
+    def _after_ingest(self, total: IngestResult) -> None:
         self.ingest.after_commit(total)
         for listener in self.listeners:
             try:
                 listener(total)
             except Exception:
                 log.exception("webhook listener failed")
-        return total
 
     def _ingest_split(self, pairs: list[tuple[int, WebhookBatch]]) -> None:
         """Ingest the group in one transaction; when that fails for its content, each POST
