@@ -92,7 +92,9 @@ def create_app(
 
     async def receive(request: Request) -> Response:
         try:
-            body = await asyncio.wait_for(_read_body(request, max_body, unverified), limits.body_timeout_s)
+            # asyncio.timeout, not wait_for: no task of its own per POST.
+            async with asyncio.timeout(limits.body_timeout_s):
+                body = await _read_body(request, max_body, unverified)
         except _TooLarge:
             return PlainTextResponse("payload too large", status_code=413)
         except _Busy:
