@@ -114,6 +114,16 @@ class ConsoleSession:
         return ComponentHealth("api", "ok" if ms < 2000 else "warn", f"{name} · {ms:.0f} ms")
 
     def webhook_health(self) -> ComponentHealth:
+        health = self._webhook_health()
+        # Dead letters wait for an admin whatever the receiver's state: said beside it.
+        dead = _dead_letters(self.services)
+        if not dead:
+            return health
+        level = "warn" if health.health == "ok" else health.health
+        return ComponentHealth("webhook", level, f"{health.detail} · {dead} dead letter(s): "
+                               "`easymo webhook dead-letters`")
+
+    def _webhook_health(self) -> ComponentHealth:
         stack = self.any_stack
         if stack is not None:
             if hasattr(stack, "running"):
@@ -122,10 +132,12 @@ class ConsoleSession:
                 servers = [getattr(stack, "webhook", None), getattr(stack, "sandbox", None)]
                 running = all(x is not None and getattr(x, "running", True) for x in servers)
             url = getattr(stack, "webhook_url", "") if running else ""
-            return ComponentHealth(
-                "webhook", "ok" if running else "error",
-                f"receiver on {_host_port(url)}" if running else "embedded receiver stopped",
-            )
+            if not running:
+                return ComponentHealth("webhook", "error", "embedded receiver stopped")
+            stalled = _receiver_problems(url) if url else ""
+            if stalled:
+                return ComponentHealth("webhook", "error", f"receiver on {_host_port(url)}: {stalled}")
+            return ComponentHealth("webhook", "ok", f"receiver on {_host_port(url)}")
         last = self.services.overview.last_webhook_event()
         if last is None:
             return ComponentHealth("webhook", "warn", "no webhook event received yet")
@@ -167,6 +179,32 @@ def _analytics_puller(services: Services) -> Any:
 def _host_port(url: str) -> str:
     rest = url.split("://", 1)[-1]
     return rest.split("/", 1)[0]
+
+
+def _receiver_problems(webhook_url: str) -> str:
+    """What the embedded receiver's /health says is wrong (a stalled intake), or ""."""
+    import httpx
+
+    base = webhook_url.rsplit("/", 1)[0] if webhook_url.count("/") > 2 else webhook_url
+    try:
+        r = httpx.get(base + "/health", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return f"does not answer ({type(exc).__name__})"
+    if r.status_code == 200:
+        return ""
+    try:
+        return "; ".join(r.json().get("problems") or []) or f"health {r.status_code}"
+    except ValueError:
+        return f"health {r.status_code}"
+
+
+def _dead_letters(services: Services) -> int:
+    from easymo_core.webhook.dead_letters import count_dead_letters
+
+    try:
+        return count_dead_letters(services.db)
+    except Exception:
+        return 0  # a database older than the dead letters: nothing to say
 
 
 def check_connection(profile: Profile, token: str | None = None) -> Any:

@@ -14,8 +14,11 @@ import uvicorn
 class ThreadedASGIServer:
     """Starts uvicorn on ``host:port`` (port 0 picks a free one) and stops it on demand."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "asgi") -> None:
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "asgi", http: Any = None
+    ) -> None:
         self.app = app
+        self.http = http  # a uvicorn HTTP protocol class, or None for uvicorn's own
         self.host = host
         self.port = port
         self.name = name
@@ -53,7 +56,7 @@ class ThreadedASGIServer:
             timeout_graceful_shutdown=1,
             # One loop, no reload, no workers: this runs inside a bigger process.
             loop="asyncio",
-            http="h11" if _no_httptools() else "auto",
+            http=self.http or ("h11" if _no_httptools() else "auto"),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

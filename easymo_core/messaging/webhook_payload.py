@@ -138,13 +138,25 @@ def _status(s: dict[str, Any]) -> StatusRecord:
         status=str(s["status"])[:16],
         meta_ts=_ts(s.get("timestamp")),
         recipient_id=_str(s.get("recipient_id"), 20),
-        error_code=int(code) if isinstance(code, int | str) and str(code).isdigit() else None,
+        error_code=_error_code(code),
         error_title=_str(err.get("title") or err.get("message"), 256),
         error_detail=_str(err_data.get("details") or err.get("message")),
         conversation_id=_str(conversation.get("id"), 128),
         pricing_category=_str(pricing.get("category"), 32),
         raw=s,
     )
+
+
+INT32_MAX = 2**31 - 1
+
+
+def _error_code(code: Any) -> int | None:
+    """Meta's error code as the integer column holds it; one out of range (a 20-digit
+    number) is NULL there and stays whole in the raw payload."""
+    if not isinstance(code, int | str) or isinstance(code, bool) or not str(code).isdigit():
+        return None
+    value = int(code)
+    return value if value <= INT32_MAX else None
 
 
 def _inbound(m: dict[str, Any], names: dict[str, str | None], pnid: str | None) -> InboundRecord:

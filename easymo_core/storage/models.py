@@ -177,6 +177,25 @@ class WebhookEvent(Base):
     receiver: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Failed ingests of this POST alone; at MAX_ATTEMPTS it moves to webhook_dead_letters.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class WebhookDeadLetter(Base):
+    """A stored POST that could not be ingested after several tries alone: kept whole with
+    the last error, out of the way of every other POST, until `easymo webhook replay`."""
+
+    __tablename__ = "webhook_dead_letters"
+    __table_args__ = (Index("ix_webhook_dead_letters_replayed_at", "replayed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime]
+    failed_at: Mapped[datetime]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    replayed_at: Mapped[datetime | None]
 
 
 class Template(Base):

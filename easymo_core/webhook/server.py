@@ -8,7 +8,8 @@ import socket
 from easymo_core.asgi_thread import ThreadedASGIServer
 from easymo_core.storage.engine import Database
 from easymo_core.webhook.app import create_app
-from easymo_core.webhook.intake import DurableIntake
+from easymo_core.webhook.intake import STALL_AFTER_S, DurableIntake
+from easymo_core.webhook.limits import DURABLE_TIMEOUT_S, ReceiverLimits, http_protocol
 
 
 class WebhookServer:
@@ -23,13 +24,20 @@ class WebhookServer:
         path: str = "/webhook",
         max_queue: int = 1000,
         receiver_id: str | None = None,
+        limits: ReceiverLimits | None = None,
+        durable_timeout_s: float = DURABLE_TIMEOUT_S,
+        stall_after_s: float = STALL_AFTER_S,
     ) -> None:
         self.path = path
+        self.limits = limits or ReceiverLimits()
         self.intake = DurableIntake(
-            db, receiver_id=receiver_id or f"{socket.gethostname()}:{os.getpid()}", max_queue=max_queue
+            db, receiver_id=receiver_id or f"{socket.gethostname()}:{os.getpid()}", max_queue=max_queue,
+            stall_after_s=stall_after_s,
         )
-        self.app = create_app(self.intake, app_secret=app_secret, verify_token=verify_token, path=path)
-        self._server = ThreadedASGIServer(self.app, host=host, port=port, name="webhook-receiver")
+        self.app = create_app(self.intake, app_secret=app_secret, verify_token=verify_token, path=path,
+                              limits=self.limits, durable_timeout_s=durable_timeout_s)
+        self._server = ThreadedASGIServer(self.app, host=host, port=port, name="webhook-receiver",
+                                          http=http_protocol(self.limits))
 
     @property
     def url(self) -> str:

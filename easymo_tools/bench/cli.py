@@ -76,6 +76,20 @@ def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: b
     _print(run(events=events, single_events=single_events, pg_url=pg_url), as_json)
 
 
+@bench.command("soak")
+@click.option("--rate", type=float, default=1000.0, show_default=True, help="Status events per second.")
+@click.option("--seconds", type=float, default=60.0, show_default=True, help="How long to post at that rate.")
+@click.option("--batch", type=int, default=1, show_default=True, help="Statuses per POST.")
+@_json_option
+def soak_bench(rate: float, seconds: float, batch: int, as_json: bool) -> None:
+    """The receiver at a steady rate on loopback: nothing lost, RSS at the start and the end."""
+    from easymo_core.bench.soak import run
+
+    if rate <= 0 or seconds <= 0 or batch < 1:
+        raise click.BadParameter("--rate and --seconds must be positive, --batch at least 1")
+    _print(run(rate=rate, seconds=seconds, batch=batch), as_json)
+
+
 @bench.command("process")
 @click.option("--messages", "n", type=int, default=10_000, show_default=True)
 @click.option("--threads", type=int, default=16, show_default=True,

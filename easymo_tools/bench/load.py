@@ -138,3 +138,78 @@ def child_main(conn: Connection, url: str, posts: list[tuple[bytes, str]], concu
     retries, errors = asyncio.run(_post_all(url, posts, concurrency))
     conn.send(LoadResult(len(posts), time.perf_counter() - started, retries, errors))
     conn.close()
+
+
+@dataclass
+class PacedResult:
+    posts: int
+    seconds: float
+    retries: int
+    errors: int
+    max_lag_s: float  # how far behind its schedule the latest POST started
+
+
+async def _post_paced(url: str, posts: list[tuple[bytes, str]], rate: float,
+                      concurrency: int) -> tuple[int, int, float]:
+    """POST i is due at i / rate s after the start; up to ``concurrency`` in flight."""
+    retries = errors = 0
+    max_lag = 0.0
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    queue: asyncio.Queue[tuple[float, bytes, str] | None] = asyncio.Queue(maxsize=concurrency)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def producer() -> None:
+        for i, (body, sig) in enumerate(posts):
+            due = start + i / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await queue.put((due, body, sig))
+        for _ in range(concurrency):
+            await queue.put(None)
+
+    async def worker() -> None:
+        nonlocal retries, errors, max_lag
+        conn = _KeepAlive(host, port)
+        try:
+            while (item := await queue.get()) is not None:
+                due, body, sig = item
+                max_lag = max(max_lag, loop.time() - due)
+                request = (
+                    f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Content-Type: application/json\r\nX-Hub-Signature-256: {sig}\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode() + body
+                for _attempt in range(MAX_ATTEMPTS):
+                    try:
+                        status = await conn.post(request)
+                    except (ConnectionError, asyncio.IncompleteReadError):
+                        status = 503
+                    if status == 200:
+                        break
+                    if status != 503:
+                        errors += 1
+                        break
+                    retries += 1
+                    await asyncio.sleep(RETRY_DELAY_S)
+                else:
+                    errors += 1
+        finally:
+            await conn.close()
+
+    await asyncio.gather(producer(), *(worker() for _ in range(concurrency)))
+    return retries, errors, max_lag
+
+
+def paced_child_main(conn: Connection, url: str, posts: list[tuple[bytes, str]], rate: float,
+                     concurrency: int) -> None:
+    """As child_main, at ``rate`` POSTs per second; sends back a PacedResult."""
+    conn.send("ready")
+    conn.recv()
+    started = time.perf_counter()
+    retries, errors, lag = asyncio.run(_post_paced(url, posts, rate, concurrency))
+    conn.send(PacedResult(len(posts), time.perf_counter() - started, retries, errors, lag))
+    conn.close()

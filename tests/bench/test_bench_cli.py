@@ -30,16 +30,22 @@ def test_bench_ingest_measures_sqlite_and_postgresql() -> None:
     report = bench("ingest", "--events", "300", "--single-events", "30", "--pg-url", pg)
     f = report["figures"]
     assert report["benchmark"] == "ingest" and report["ratio"] > 0
-    for key in ("sqlite50", "sqlite1", "pg50", "pg1", "bare50_before", "bare50_after", "bare1", "durable50"):
+    for key in ("sqlite50", "sqlite1", "pg50", "pg1", "bare50_before", "bare50_after", "bare1_before",
+                "bare1_after", "durable1", "durable50"):
         assert f[f"{key}_eps"] > 0 and f[f"{key}_errors"] == 0
-    # The baselines replay the receiver's 6 POSTs to 3,000, a run long enough to time; the
+    # The ratio is batch 1's, against the bare app's mean of before and after.
+    assert report["ratio"] == pytest.approx(f["sqlite1_eps"] / f["bare_batch1_eps"], rel=1e-2)
+    assert f["bare_batch1_eps"] == pytest.approx((f["bare1_before_eps"] + f["bare1_after_eps"]) / 2, rel=1e-2)
+    # The baselines replay the receiver's POSTs to 3,000, a run long enough to time; the
     # durable one checks its own row count, or the run fails.
     assert (f["durable50_posts"], f["durable50_events"]) == (3000, 150_000)
-    assert (f["bare50_before_posts"], f["bare1_posts"]) == (3000, 3000)
-    assert f["ratio_vs_durable"] == pytest.approx(f["sqlite50_eps"] / f["durable50_eps"], rel=1e-2)
+    assert (f["durable1_posts"], f["durable1_events"]) == (3000, 3000)
+    assert (f["bare50_before_posts"], f["bare1_before_posts"]) == (3000, 3000)
+    assert f["ratio_vs_durable1"] == pytest.approx(f["sqlite1_eps"] / f["durable1_eps"], rel=1e-2)
+    assert f["ratio_vs_durable50"] == pytest.approx(f["sqlite50_eps"] / f["durable50_eps"], rel=1e-2)
     assert f["sqlite50_events"] == 300 and f["sqlite50_posts"] == 6 and f["sqlite1_posts"] == 30
     assert set(report["targets_met"]) == {
-        "SQLite batch 50 >= 5,000 events/s", "ratio >= 0.5", "no POST refused (other than 503, retried)"}
+        "SQLite batch 50 >= 5,000 events/s", "ratio >= 0.4", "no POST refused (other than 503, retried)"}
 
 
 def test_bench_process_counts_every_message() -> None:
