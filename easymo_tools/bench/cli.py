@@ -83,7 +83,7 @@ def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: b
 @_json_option
 def soak_bench(rate: float, seconds: float, batch: int, as_json: bool) -> None:
     """The receiver at a steady rate on loopback: nothing lost, RSS at the start and the end."""
-    from easymo_core.bench.soak import run
+    from easymo_tools.bench.soak import run
 
     if rate <= 0 or seconds <= 0 or batch < 1:
         raise click.BadParameter("--rate and --seconds must be positive, --batch at least 1")

@@ -21,7 +21,10 @@ from collections.abc import Callable
 
 import psutil
 
-from easymo_core.bench.ingest import (
+from easymo_core.storage import migrate
+from easymo_core.storage.engine import Database
+from easymo_core.webhook.server import WebhookServer
+from easymo_tools.bench.ingest import (
     APP_SECRET,
     STATUSES,
     WAIT_LIMIT_S,
@@ -31,11 +34,8 @@ from easymo_core.bench.ingest import (
     build_posts,
     sqlite_database,
 )
-from easymo_core.bench.load import PacedResult, paced_child_main
-from easymo_core.bench.report import BenchReport
-from easymo_core.storage import migrate
-from easymo_core.storage.engine import Database
-from easymo_core.webhook.server import WebhookServer
+from easymo_tools.bench.load import PacedResult, paced_child_main
+from easymo_tools.bench.report import BenchReport
 
 CONCURRENCY = 64
 
