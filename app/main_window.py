@@ -54,6 +54,11 @@ NEEDS_SESSION = ("dashboard", "templates", "compose", "messages", "flows")
 class MainWindow(QMainWindow):
     session_ready = Signal(object)  # ConsoleSession
     session_failed = Signal(object)  # the exception
+    sidebar: QListWidget
+    sidebar_frame: QFrame
+    sidebar_foot: QLabel
+    brand_names: QWidget
+    sidebar_compact: bool
 
     def __init__(
         self,
@@ -80,9 +85,9 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Any] = {}
         self.setWindowTitle("easyMO Console")
         self.setObjectName("MainWindow")
-        self.resize(1320, 860)
-        self.setMinimumSize(QSize(1000, 640))
+        self.setMinimumSize(QSize(900, 560))
         self._build()
+        self._restore_geometry()
         self.hub.health_changed.connect(self._health)
         self.hub.session_changed.connect(lambda _s: self._refresh_profiles())
         self.hub.templates_changed.connect(self._template_submitted)
@@ -133,11 +138,61 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
             action.triggered.connect(lambda _=False, k=key: self.navigate(k))
             self.addAction(action)
+            item = self.sidebar.item(i - 1)
+            item.setToolTip(f"{label} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        help_menu = self.menuBar().addMenu("&Help")
+        keys = help_menu.addAction("&Keyboard shortcuts")
+        keys.setShortcut(QKeySequence("F1"))
+        keys.triggered.connect(self.show_shortcuts)
+
+    def show_shortcuts(self) -> None:
+        from app.views.shortcuts_dialog import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
+    # -- geometry --------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        """The last size and place; the first time, most of the screen the window is on."""
+        from app.prefs import prefs
+
+        saved = prefs().value("window/geometry")
+        if saved is not None and self.restoreGeometry(saved):
+            return
+        screen = self.screen()
+        if screen is None:
+            self.resize(1320, 860)
+            return
+        area = screen.availableGeometry()
+        # Never larger than the screen (a 1366x768 laptop), never huge on a 4K monitor.
+        width = min(1440, max(self.minimumWidth(), int(area.width() * 0.92)))
+        height = min(920, max(self.minimumHeight(), int(area.height() * 0.92)))
+        self.resize(min(width, area.width()), min(height, area.height()))
+        self.move(area.center() - self.rect().center())
+
+    def _save_geometry(self) -> None:
+        from app.prefs import prefs
+
+        prefs().setValue("window/geometry", self.saveGeometry())
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons only in the sidebar, to leave a narrow window's width to the page."""
+        if compact == self.sidebar_compact:
+            return
+        self.sidebar_compact = compact
+        self.sidebar_frame.setFixedWidth(64 if compact else 212)
+        self.brand_names.setVisible(not compact)
+        self.sidebar_foot.setVisible(not compact)
+        for row, (_key, label) in enumerate(NAV):
+            item = self.sidebar.item(row)
+            item.setText("" if compact else f"  {label}")
+            item.setSizeHint(QSize(48 if compact else 190, 42))
 
     def _build_sidebar(self) -> QWidget:
         frame = QFrame()
         frame.setObjectName("SidebarFrame")
         frame.setFixedWidth(212)
+        self.sidebar_frame = frame
+        self.sidebar_compact = False
         box = QVBoxLayout(frame)
         box.setContentsMargins(0, 18, 0, 8)
         box.setSpacing(4)
@@ -154,7 +209,10 @@ class MainWindow(QMainWindow):
         sub.setObjectName("BrandSub")
         names.addWidget(title)
         names.addWidget(sub)
-        brand.addLayout(names, 1)
+        self.brand_names = QWidget()
+        self.brand_names.setLayout(names)
+        names.setContentsMargins(0, 0, 0, 0)
+        brand.addWidget(self.brand_names, 1)
         box.addLayout(brand)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("Sidebar")
@@ -163,6 +221,7 @@ class MainWindow(QMainWindow):
         for key, label in NAV:
             item = QListWidgetItem(icon(key, "#aebac1", 20), f"  {label}")
             item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, label)
             item.setSizeHint(QSize(190, 42))
             self.sidebar.addItem(item)
         self.sidebar.currentItemChanged.connect(self._nav_changed)
@@ -481,10 +540,12 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.set_compact(event.size().width() < 1180)
         self.notifications.reposition()
 
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_geometry()
         self.shutdown()
         super().closeEvent(event)
 

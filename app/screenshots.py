@@ -1,4 +1,5 @@
-"""``easymo-console --screenshots DIR``: the README's pictures, made by the console itself.
+"""``easymo-console --screenshots DIR [--size WxH] [--theme light|dark]``: the README's pictures,
+made by the console itself, at the size and in the theme asked for (default 1360x860, light).
 
 Starts on a fresh sandbox (its own temporary config and data directories, so the user's
 profiles and sandbox history are neither shown nor touched), sends demo traffic, walks
@@ -83,7 +84,8 @@ def save(widget: QWidget, path: Path) -> None:
     print(f"saved {path}", flush=True)
 
 
-def run_screenshots(app: QApplication, out_dir: Path) -> int:
+def run_screenshots(app: QApplication, out_dir: Path, size: tuple[int, int] | None = None,
+                    theme: str | None = None) -> int:
     out_dir = out_dir.expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     # A throw-away home for this run: fresh sandbox, no personal profiles on screen.
@@ -92,6 +94,9 @@ def run_screenshots(app: QApplication, out_dir: Path) -> int:
     os.environ["EASYMO_DATA_DIR"] = str(Path(home) / "data")
     for var in ("EASYMO_PROFILE", "EASYMO_DB_URL", "EASYMO_GRAPH_URL"):
         os.environ.pop(var, None)
+    from app.theme import apply_theme
+
+    apply_theme(app, theme or "light")
 
     from app.demo import DEMO_SANDBOX
     from app.main_window import MainWindow
@@ -101,7 +106,7 @@ def run_screenshots(app: QApplication, out_dir: Path) -> int:
     stack = SandboxStack(sandbox_profile(), **DEMO_SANDBOX)
     stack.start()
     window = MainWindow(profile=sandbox_profile(), sandbox_stack=stack)
-    window.resize(*SIZE)
+    window.resize(*(size or SIZE))
     window.show()
     window.open_profile()
     result: dict[str, int] = {}
@@ -247,5 +252,7 @@ def _fill_editor(editor: Any) -> None:
     editor.add_template_button("QUICK_REPLY").text.setText("Change")
     editor.changed()
     editor.example_edit("body", "1").setText("Ana")
-    # {{2}} left without an example: the editor shows the problem next to its field.
+    # {{2}} left without an example: the editor shows the problem next to its field (as it
+    # does once the admin has been through the fields).
+    editor.errors.reveal_all()
     editor.validate_now()

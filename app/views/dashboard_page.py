@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDateTimeEdit,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,6 +39,7 @@ from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, Templa
 from app.widgets.chart_card import ChartCard, fmt_pct
 from app.widgets.choice_menu import refill
 from app.widgets.kpi_tile import KpiTile
+from app.widgets.reflow import ReflowGrid
 from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
 from app.workers import Jobs
 from easymo_core.config import Profile
@@ -48,7 +48,7 @@ PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom")
 # key, label, higher is better
 TILES = (("sent", "Sent", True), ("delivery_rate", "Delivery rate", True),
          ("read_rate", "Read rate", True), ("failure_rate", "Failure rate", False),
-         ("p95", "p95 delivery", False), ("active_users", "Active users", True),
+         ("p95", "95% delivered within", False), ("active_users", "Active users", True),
          ("response_rate", "Response rate", True), ("satisfaction", "Satisfaction", True))
 MIN_ALERT_SAMPLE = 20  # sent messages before a failure rate is worth an alert
 STAGE_SPACING_MS = 20  # between two charts of a staged update (see apply)
@@ -176,18 +176,18 @@ class DashboardPage(Page):
         self.body.addWidget(self.custom)
 
     def _build_tiles(self) -> None:
-        grid = QGridLayout()
-        grid.setSpacing(10)
+        # One row of eight on a wide window, two rows of four on a laptop: a tile never
+        # gets too narrow for its figure.
+        self.tile_grid = ReflowGrid(lambda width: 8 if width >= 960 else 4, spacing=10)
         self.tiles: dict[str, KpiTile] = {}
-        for i, (key, label, better) in enumerate(TILES):
+        for key, label, better in TILES:
             tile = KpiTile(key, label, higher_is_better=better)
             # Equal columns whatever the figures' widths: a new figure repaints its tile
             # only, not the row.
             tile.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            grid.addWidget(tile, 0, i)
-            grid.setColumnStretch(i, 1)
+            self.tile_grid.add(tile)
             self.tiles[key] = tile
-        self.body.addLayout(grid)
+        self.body.addWidget(self.tile_grid)
 
     def _build_charts(self) -> None:
         self.messages_chart = MessagesChart()
@@ -200,21 +200,19 @@ class DashboardPage(Page):
         self.charts: dict[str, ChartCard] = {c.key: c for c in (
             self.messages_chart, self.errors_chart, self.latency_chart, self.templates_chart,
             self.funnel_chart, self.scores_chart, self.health_chart)}
-        holder = QWidget()
+        # Two columns (3:2) where there is room, else one: a card is never cut at the right.
+        holder = ReflowGrid(lambda width: 2 if width >= 820 else 1,
+                            stretches=lambda columns: [3, 2] if columns == 2 else [1])
         holder.setObjectName("PageBody")
-        grid = QGridLayout(holder)
-        grid.setContentsMargins(0, 0, 4, 0)
-        grid.setSpacing(12)
-        layout = (("messages", 0, 0), ("errors", 0, 1), ("latency", 1, 0), ("templates", 1, 1),
-                  ("funnel", 2, 0), ("scores", 2, 1), ("health", 3, 0))
-        for key, r, c in layout:
+        holder.grid.setContentsMargins(0, 0, 12, 0)  # room for the vertical scroll bar
+        for key in ("messages", "errors", "latency", "templates", "funnel", "scores", "health"):
             chart = self.charts[key]
             # Fixed: two rows of charts fit under the tiles on a laptop screen.
             chart.setFixedHeight(300)
+            chart.setMinimumWidth(0)
+            chart.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             chart.activated.connect(lambda filters, k=key: self._open_messages(k, filters))
-            grid.addWidget(chart, r, c, 1, 2 if key == "health" else 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+            holder.add(chart, full_row=key == "health")
         scroll = QScrollArea()
         scroll.setObjectName("PageScroll")
         scroll.setWidgetResizable(True)

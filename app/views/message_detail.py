@@ -115,6 +115,7 @@ class MessageDetailPane(QScrollArea):
         raw_title.setObjectName("SectionTitle")
         self.box.addWidget(raw_title)
         self.raw = QPlainTextEdit()
+        self.raw.setTabChangesFocus(True)  # read only: Tab moves on to the next control
         self.raw.setObjectName("RawPayloads")
         self.raw.setReadOnly(True)
         self.raw.setMinimumHeight(140)

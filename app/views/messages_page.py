@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import shortcuts
 from app.hub import Hub
 from app.models.log_model import BODY, COLUMNS, STATUS, LogModel
 from app.number_label import number_label
@@ -36,6 +37,7 @@ from app.views.message_detail import MessageDetailPane, load_detail
 from app.views.page import Page, card
 from app.widgets.badge import StatusBadgeDelegate
 from app.widgets.choice_menu import refill
+from app.widgets.column_fit import ColumnFitter
 from app.workers import Jobs
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.models import MESSAGE_STATUSES
@@ -75,6 +77,8 @@ class MessagesPage(Page):
         table_box = QHBoxLayout(table_card)
         table_box.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
+        # Tab leaves the table for the next control; arrows move between cells.
+        self.table.setTabKeyNavigation(False)
         self.table.setObjectName("MessagesTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -95,6 +99,8 @@ class MessagesPage(Page):
                 header.resizeSection(col, fm.horizontalAdvance(sample) + 22)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(BODY, QHeaderView.ResizeMode.Stretch)
+        # Narrow: type, then direction, then error give way; the message text stays.
+        self.column_fit = ColumnFitter(self.table, BODY, [3, 1, 6])
         self.table.setItemDelegateForColumn(STATUS, StatusBadgeDelegate(self.table))
         self.table.selectionModel().selectionChanged.connect(self._selected)
         table_box.addWidget(self.table)
@@ -125,9 +131,11 @@ class MessagesPage(Page):
         row = QHBoxLayout()
         row.setSpacing(8)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search message text or wamid.…")
+        self.search.setPlaceholderText("Search message text or message id (wamid)…")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip(SEARCH_HELP)
+        self.search.setToolTip(f"{SEARCH_HELP}\n\nShortcut: {shortcuts.native('Ctrl+F')}")
+        self.search.setAccessibleName("Search messages")
+        shortcuts.bind(self, shortcuts.FIND, lambda: shortcuts.focus_search(self.search))
         self.search.setMinimumWidth(200)
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("Phone")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.widgets.spinner import Spinner
+
+TEXT_WIDTH = 580  # the longest line of the explanation, in pixels
 
 
 class StartupPage(QWidget):
@@ -28,14 +31,14 @@ class StartupPage(QWidget):
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
-        self.text.setMaximumWidth(560)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Word-wrapped labels take the layout's whole width (an alignment flag would give them
+        # their one-line size hint and squeeze them); resizeEvent's margins keep lines short.
+        layout.addWidget(self.text)
         self.hint = QLabel("")
         self.hint.setObjectName("Hint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
-        self.hint.setMaximumWidth(560)
-        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.hint)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.retry_button = QPushButton("Try again")
@@ -48,6 +51,12 @@ class StartupPage(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(3)
+        self.column = layout
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        side = max(24, (event.size().width() - TEXT_WIDTH) // 2)
+        self.column.setContentsMargins(side, 24, side, 24)
 
     def show_opening(self, profile: str, sandbox: bool) -> None:
         self.title.setText(f"Opening {profile}…")

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -112,10 +114,51 @@ class TemplateEditor(QDialog):
         self._validate_timer.setInterval(120)
         self._validate_timer.timeout.connect(self.validate_now)
         self._ready = False  # widgets fire change signals while the form is still being built
+        self._closing = False
         self._build()
         self._ready = True
         self._load(initial)
+        if initial is None:
+            self.errors.track_touches()  # a blank form shows no errors until typed in
         self.validate_now()
+        self._pristine = self._snapshot()
+
+    # -- closing ---------------------------------------------------------------------
+    def _snapshot(self) -> Any:
+        try:
+            return self.definition()
+        except Exception:
+            return None
+
+    def has_changes(self) -> bool:
+        return self._snapshot() != self._pristine
+
+    def ask_discard(self) -> bool:
+        """True when the user agrees to lose the edits (a question box; tests replace it)."""
+        answer = QMessageBox.question(
+            self, "Discard changes?",
+            "This template has changes that were not submitted. Discard them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def reject(self) -> None:
+        """Esc and Cancel: never throw edits away unasked."""
+        if not self._closing and self.has_changes() and not self.ask_discard():
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The title bar's close button asks too; a close by the program (the window
+        # shutting down) does not.
+        if event.spontaneous() and self.has_changes() and not self.ask_discard():
+            event.ignore()
+            return
+        self._closing = True
+        try:
+            super().closeEvent(event)
+        finally:
+            self._closing = False
 
     # -- layout ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -303,6 +346,7 @@ class TemplateEditor(QDialog):
         tools.addWidget(add_var)
         tools.addStretch(1)
         self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)  # Tab moves on; a message has no tab characters
         self.body.setPlaceholderText("Hi {{1}}, your order {{2}} ships today.")
         self.body.setMinimumHeight(96)
         self.body.setMaximumHeight(150)
@@ -565,6 +609,7 @@ class TemplateEditor(QDialog):
 
     # -- submit ----------------------------------------------------------------------
     def submit(self) -> None:
+        self.errors.reveal_all()
         if self.validate_now() and any(p.is_error for p in self.problems):
             return
         defn = self.definition()

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-AXIS = "#667781"
 GRID_ALPHA = 0.12
 COLORS = {
     "pending": "#aebac1",
@@ -76,6 +75,7 @@ class ChartCard(QFrame):
         self.menu_button.setObjectName("ChartMenu")
         self.menu_button.setText("⋯")
         self.menu_button.setToolTip("Export this chart")
+        self.menu_button.setAccessibleName(f"Export {title}")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self.menu_button)
         self.menu.addAction("Save chart as PNG…", self.choose_png)
@@ -90,7 +90,9 @@ class ChartCard(QFrame):
         self.legend.hide()
         box.addWidget(self.legend)
         axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if time_axis else {}
-        self.plot = pg.PlotWidget(axisItems=axes, background="#ffffff")
+        from app import theme
+
+        self.plot = pg.PlotWidget(axisItems=axes, background=theme.paint("chart_bg"))
         self.plot.setObjectName(f"Chart_{key}")
         self.plot.setMinimumHeight(190)
         item = self.plot.getPlotItem()
@@ -101,12 +103,11 @@ class ChartCard(QFrame):
         item.setMouseEnabled(x=False, y=False)
         item.showGrid(x=False, y=True, alpha=GRID_ALPHA)
         for name in ("left", "bottom", "right"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(AXIS))
-            axis.setTextPen(pg.mkPen(AXIS))
             # Axis text is the costliest paint of a chart; cached as a pixmap, a live update
             # that leaves the ticks alone blits it instead of drawing the text again.
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._recolor(theme.current())
+        theme.notifier().changed.connect(self._recolor)
         self.vb = item.getViewBox()
         box.addWidget(self.plot, 1)
         self.note = QLabel("")
@@ -119,6 +120,19 @@ class ChartCard(QFrame):
         # Rate-limited: a tooltip per mouse event would cost more than the chart itself.
         self._hover_proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30, slot=self._moved)
         scene.sigMouseClicked.connect(self._clicked)
+
+    def _recolor(self, _theme: str) -> None:
+        from app import theme
+
+        axis_color = theme.paint("axis")
+        self.plot.setBackground(theme.paint("chart_bg"))
+        item = self.plot.getPlotItem()
+        for name in ("left", "bottom", "right"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(axis_color))
+            axis.setTextPen(pg.mkPen(axis_color))
+            axis.picture = None  # drop the cached text drawn in the other theme
+            axis.update()
 
     # -- what subclasses answer ------------------------------------------------------
     def hover_text(self, x: float, y: float) -> str | None:
