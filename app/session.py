@@ -112,11 +112,12 @@ class ConsoleSession:
     def webhook_health(self) -> ComponentHealth:
         stack = self.any_stack
         if stack is not None:
-            if hasattr(stack, "running"):
-                running = bool(stack.running)
+            # The receiver's own state: a stopped Graph API sandbox is the API light's news.
+            receiver = getattr(stack, "webhook", None)
+            if receiver is not None:
+                running = bool(getattr(receiver, "running", True))
             else:
-                servers = [getattr(stack, "webhook", None), getattr(stack, "sandbox", None)]
-                running = all(x is not None and getattr(x, "running", True) for x in servers)
+                running = bool(getattr(stack, "running", False))
             url = getattr(stack, "webhook_url", "") if running else ""
             return ComponentHealth(
                 "webhook", "ok" if running else "error",

@@ -147,9 +147,10 @@ class MessageDetailPane(QScrollArea):
         who = fmt_phone(m.get("contact_wa_id", ""))
         self.heading.setText(f"{str(m.get('type', '')).capitalize()} {direction} {who}")
         wamid = str(m.get("wamid") or "")
-        short = wamid if len(wamid) <= 40 else wamid[:39] + "…"
-        self.sub.setText(f"#{m.get('id')}{template} · source {m.get('source')}"
-                         + (f"\n{short}" if wamid else ""))
+        from app.models.timeline import short_id
+
+        self.sub.setText(f"#{m.get('id')}{template} · via {m.get('source')}"
+                         + (f"\nMeta's message id {short_id(wamid, 32)}" if wamid else ""))
         self.sub.setToolTip(wamid)
         self.badge.set_status(str(m.get("status") or ""))
         self.preview.set_message(loaded.preview)

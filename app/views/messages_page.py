@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -45,6 +47,7 @@ from easymo_core.storage.models import MESSAGE_STATUSES
 PERIODS = (("All time", None), ("Last 24 hours", 1.0), ("Last 7 days", 7.0), ("Last 30 days", 30.0))
 TYPES = ("text", "template", "interactive", "reply", "image", "document", "audio", "video",
          "location", "sticker")
+WIDE_FILTERS = 1400  # the page's width from which the searches and drop-downs share a row
 SEARCH_HELP = (
     "Searches message text anywhere, ignoring case. Text search reads every message in the "
     "period and filters chosen (no index can serve a match in the middle of a text), so on a "
@@ -126,6 +129,13 @@ class MessagesPage(Page):
         hub.messages_changed.connect(self._feed)
         self._started = False
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_FILTERS
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.filter_rows.direction() != direction:
+            self.filter_rows.setDirection(direction)
+
     # -- filters ---------------------------------------------------------------------
     def _build_filters(self) -> None:
         row = QHBoxLayout()
@@ -158,10 +168,18 @@ class MessagesPage(Page):
         self.period.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for w in (self.search, self.phone):
             row.addWidget(w, 2 if w is self.search else 1)
+        combos = QHBoxLayout()
+        combos.setSpacing(8)
         for combo in (self.status, self.direction, self.type, self.template, self.error, self.number,
                       self.period):
-            row.addWidget(combo)
-        self.body.addLayout(row)
+            combos.addWidget(combo, 1)
+        # One row on a wide window; the searches above the drop-downs on a narrow one, so
+        # the search field keeps room for what is typed.
+        self.filter_rows = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.filter_rows.setSpacing(8)
+        self.filter_rows.addLayout(row, 3)
+        self.filter_rows.addLayout(combos, 4)
+        self.body.addLayout(self.filter_rows)
         info = QHBoxLayout()
         self.count_label = QLabel("…")
         self.count_label.setObjectName("Muted")

@@ -264,8 +264,8 @@ class TemplateEditor(QDialog):
         self.language.setAccessibleName("Language")
         self.language_error = _error_label()
         self.param_format = QComboBox()
-        self.param_format.addItem("Positional  {{1}}", "POSITIONAL")
-        self.param_format.addItem("Named  {{first_name}}", "NAMED")
+        self.param_format.addItem("Numbered: {{1}}, {{2}}…", "POSITIONAL")
+        self.param_format.addItem("Named: {{first_name}}…", "NAMED")
         self.format_error = _error_label()
         for label, widget, error in (
             ("Name", self.name, self.name_error),

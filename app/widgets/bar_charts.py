@@ -29,7 +29,8 @@ class ErrorsChart(ChartCard):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=brush(COLORS["failed"], 220),
                                     pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
-        self.plot.getPlotItem().setLabel("left", "failed")
+        self.plot.getPlotItem().setLabel("left", "failed messages")
+        self.plot.getPlotItem().setLabel("bottom", "Meta error code and kind")
         self.rows: list[Any] = []
         self.days: float | None = None
 
@@ -37,7 +38,8 @@ class ErrorsChart(ChartCard):
         self.rows, self.days = rows, days
         self.set_bars(self.bars, x=np.arange(len(rows), dtype=float),
                       height=np.array([r.failures for r in rows], dtype=float))
-        _ticks(self, [str(r.code) if r.code is not None else "no code" for r in rows])
+        _ticks(self, [f"{r.code} {r.family.replace('_', ' ')}" if r.code is not None else "no code"
+                      for r in rows])
         _x_range(self, len(rows))
         y_floor(self, float(max((r.failures for r in rows), default=0)))
         self.set_note("" if rows else "No failed message in this period.")
@@ -210,11 +212,12 @@ class ScoresChart(ChartCard):
     """Active contacts per engagement-score decile."""
 
     def __init__(self) -> None:
-        super().__init__("scores", "Engagement score distribution")
+        super().__init__("scores", "Engagement score (0–100) of active contacts")
         self.bars = pg.BarGraphItem(x=np.arange(10, dtype=float), height=np.zeros(10), width=0.8,
                                     brush=brush(COLORS["received"], 190), pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
         self.plot.getPlotItem().setLabel("left", "contacts")
+        self.plot.getPlotItem().setLabel("bottom", "engagement score, out of 100")
         _ticks(self, [f"{10 * i}" for i in range(10)])
         _x_range(self, 10)
         self.counts: list[int] = [0] * 10
@@ -225,8 +228,8 @@ class ScoresChart(ChartCard):
         self.set_bars(self.bars, height=np.array(self.counts, dtype=float))
         y_floor(self, float(max(self.counts)))
         self.set_note("" if any(self.counts) else "No active contact in this period.")
-        self.title.setText("Engagement score distribution" +
-                           (f" · average {average:.1f}" if average is not None else ""))
+        self.title.setText("Engagement score (0–100) of active contacts" +
+                           (f" · average {average:.0f} / 100" if average is not None else ""))
 
     def hover_text(self, x: float, y: float) -> str | None:
         i = index_at(10, x)

@@ -230,17 +230,27 @@ class ChartCard(QFrame):
         path, _ = QFileDialog.getSaveFileName(self, "Save chart as PNG", self._default_name("png"),
                                               "PNG images (*.png)")
         if path:
-            self.export_png(Path(path))
+            self._export(self.export_png, Path(path))
 
     def choose_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save chart data as CSV",
                                               self._default_name("csv"), "CSV files (*.csv)")
         if path:
-            self.export_csv(Path(path))
+            self._export(self.export_csv, Path(path))
+
+    def _export(self, write: Any, path: Path) -> None:
+        """A folder that cannot be written says so under the chart, not as a crash."""
+        try:
+            write(path)
+        except OSError as exc:
+            from app.errors import describe
+
+            message, _hint = describe(exc)
+            self.set_note(f"Not saved: {message}. Choose another folder or file name.")
 
     def export_png(self, path: Path) -> None:
         if not self.plot.grab().save(str(path), "PNG"):
-            raise OSError(f"cannot write {path}")
+            raise OSError(f"cannot write {path}")  # Qt says no more than that
 
     def export_csv(self, path: Path) -> int:
         """Write the chart's data; returns the number of rows."""
@@ -279,8 +289,18 @@ def nice_ceiling(value: float) -> float:
 
 
 def y_floor(chart: ChartCard, top: float) -> None:
-    """Counts start at zero; an empty chart still shows a sensible 0..1 axis."""
-    chart.set_range("y", 0, nice_ceiling(top * 1.04))
+    """Counts start at zero; an empty chart still shows a sensible 0..1 axis, and a count
+    axis is marked in whole numbers (never "0.5 failed")."""
+    ceiling = nice_ceiling(top * 1.04)
+    chart.set_range("y", 0, ceiling)
+    step = 1.0 if ceiling <= 5 else 2.0 if ceiling <= 10 else None
+    if chart._memo.get("count_step") != step:
+        chart._memo["count_step"] = step
+        axis = chart.plot.getPlotItem().getAxis("left")
+        if step is None:
+            axis.setTickSpacing()  # larger counts: pyqtgraph's own steps (5, 10, 50…) are whole
+        else:
+            axis.setTickSpacing(step, step)
 
 
 def local_time(ms: int, with_date: bool = True) -> str:
