@@ -113,12 +113,14 @@ class MainWindow(QMainWindow):
         column.addWidget(self.sandbox_banner)
         self.stack = QStackedWidget()
         column.addWidget(self.stack, 1)
+        self.page_column = column
         root.addLayout(column, 1)
         self.setCentralWidget(central)
 
         self.startup = StartupPage()
         self.startup.retry.connect(lambda: self.open_profile(self.requested_profile))
         self.startup.open_settings.connect(lambda: self.navigate("settings"))
+        self.startup.create_tables.connect(self.create_tables)
         self.stack.addWidget(self.startup)
         from app.views.settings_page import SettingsPage
 
@@ -127,7 +129,9 @@ class MainWindow(QMainWindow):
         settings.use_profile.connect(self.switch_profile)
         settings.profile_saved.connect(self._profile_saved)
         self._add_page("settings", settings)
-        self.notifications = NotificationArea(self.hub, central)
+        # Docked under the page: a toast never covers the page's own buttons.
+        self.notifications = NotificationArea(self.hub, central, docked=True)
+        self.page_column.addWidget(self.notifications)
         self._build_status_bar()
         # Land on Templates: it has live data the moment the profile is open.
         self.navigate("templates")
@@ -388,6 +392,7 @@ class MainWindow(QMainWindow):
         self.health["api"].set_health("error", message)
         self.hub.session_changed.emit(None)
         self.session_failed.emit(exc)
+        self._check_schema()
         if not self.current_key():
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(0)
@@ -395,6 +400,69 @@ class MainWindow(QMainWindow):
 
     def _open_done(self) -> None:
         self._opening = False
+
+    # -- an empty database -----------------------------------------------------------
+    def _failed_profile(self) -> Profile | None:
+        requested = self.requested_profile
+        if isinstance(requested, Profile):
+            return requested
+        try:
+            return self.store.get(self._active_name())
+        except Exception:
+            return None
+
+    def _check_schema(self) -> None:
+        """After a failed open: is it a reachable database without our tables?"""
+        profile = self._failed_profile()
+        if profile is None or profile.is_sandbox or not profile.db_url:
+            return
+        from app.schema_setup import schema_state
+
+        self.jobs.submit(schema_state, profile, name="schema check", owner=self, quiet=True,
+                         on_result=self._schema_checked, on_error=lambda _e: None)
+
+    def _schema_checked(self, state: Any) -> None:
+        if state is not None and state.state in ("empty", "behind"):
+            self.startup.offer_tables(state.state)
+
+    def confirm_create_tables(self, profile: Profile, empty: bool) -> bool:
+        """Asks first: a shared database's schema is the admin's decision (tests replace it)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        what = "create easyMO's tables in" if empty else "upgrade easyMO's tables in"
+        answer = QMessageBox.question(
+            self, "Create the tables?" if empty else "Upgrade the tables?",
+            f"This will {what} the database of profile “{profile.name}”:\n{_redacted(profile.db_url)}"
+            "\n\nThe same as `easymo db upgrade`. Other data in that database is left alone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def create_tables(self) -> None:
+        profile = self._failed_profile()
+        if profile is None:
+            return
+        empty = self.startup.tables_button.text().startswith("Create")
+        if not self.confirm_create_tables(profile, empty):
+            return
+        from app.schema_setup import create_tables
+
+        self.startup.tables_button.setEnabled(False)
+        self.startup.title.setText("Creating the tables…")
+        self.jobs.submit(create_tables, profile, name="create tables", owner=self,
+                         on_result=lambda _s: self._tables_created(),
+                         on_error=self._tables_failed,
+                         on_done=lambda: self.startup.tables_button.setEnabled(True))
+
+    def _tables_created(self) -> None:
+        self.hub.success("Tables created", "Opening the profile.")
+        self.open_profile(self.requested_profile)
+
+    def _tables_failed(self, exc: object) -> None:
+        from app.errors import describe
+
+        message, hint = describe(exc)  # type: ignore[arg-type]
+        self.startup.show_failed(self._active_name(), message, hint)
 
     def switch_profile(self, name: str) -> None:
         if self.session is not None and self.session.profile.name == name:
@@ -586,3 +654,11 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     return session
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, for a question on screen."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]

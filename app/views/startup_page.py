@@ -14,6 +14,7 @@ TEXT_WIDTH = 580  # the longest line of the explanation, in pixels
 class StartupPage(QWidget):
     retry = Signal()
     open_settings = Signal()
+    create_tables = Signal()  # the admin asked for the schema of an empty/old database
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,12 @@ class StartupPage(QWidget):
         self.retry_button.clicked.connect(self.retry)
         self.settings_button = QPushButton("Open Settings")
         self.settings_button.clicked.connect(self.open_settings)
+        self.tables_button = QPushButton("Create the tables…")
+        self.tables_button.setObjectName("CreateTables")
+        self.tables_button.setProperty("primary", True)
+        self.tables_button.clicked.connect(self.create_tables)
+        self.tables_button.hide()
+        buttons.addWidget(self.tables_button)
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.settings_button)
         buttons.addStretch(1)
@@ -69,6 +76,7 @@ class StartupPage(QWidget):
         self.spinner.start()
         self.retry_button.hide()
         self.settings_button.hide()
+        self.tables_button.hide()
 
     def show_failed(self, profile: str, message: str, hint: str) -> None:
         self.spinner.stop()
@@ -77,3 +85,13 @@ class StartupPage(QWidget):
         self.hint.setText(hint)
         self.retry_button.show()
         self.settings_button.show()
+        self.tables_button.hide()
+
+    def offer_tables(self, state: str) -> None:
+        """The database is reachable but ``state`` ("empty" or "behind"): offer to fix it."""
+        self.tables_button.setText("Create the tables…" if state == "empty"
+                                   else "Upgrade the tables…")
+        self.tables_button.show()
+        self.retry_button.setProperty("primary", False)
+        self.retry_button.style().unpolish(self.retry_button)
+        self.retry_button.style().polish(self.retry_button)

@@ -62,19 +62,22 @@ class Toast(QFrame):
 
 
 class NotificationArea(QWidget):
-    """Overlay child of the window's central widget; follows its size."""
+    """Overlay child of the window's central widget; follows its size. ``docked``: a strip
+    in the host's layout under the page instead, which never covers a page's buttons (the
+    page gives up the strip's height while a toast shows)."""
 
     changed = Signal()
 
-    def __init__(self, hub: Hub, host: QWidget) -> None:
+    def __init__(self, hub: Hub, host: QWidget, *, docked: bool = False) -> None:
         super().__init__(host)
+        self.docked = docked
         self.setObjectName("NotificationArea")
         self.history: deque[Notification] = deque(maxlen=200)
         self.unread = 0
         # Our own list: a toast added to a shown layout is only shown on the next event loop.
         self._toasts: list[Toast] = []
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setContentsMargins(*((16, 6, 16, 8) if docked else (0, 0, 0, 0)))
         self._layout.setSpacing(8)
         self._layout.addStretch(1)
         # The window calls reposition() from its resizeEvent: an event filter on the host
@@ -124,6 +127,9 @@ class NotificationArea(QWidget):
     def _place(self) -> None:
         host = self.parentWidget()
         if host is None:
+            return
+        if self.docked:
+            self.setVisible(bool(self.toasts()))
             return
         width = 360
         # Toasts wrap their text, so their height depends on the width: ask the layout.
