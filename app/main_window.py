@@ -480,7 +480,6 @@ class MainWindow(QMainWindow):
     def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
         from app.views.composer_page import ComposerPage
         from app.views.messages_page import MessagesPage
-        from app.views.placeholder_pages import flows_page
         from app.views.templates_page import TemplatesPage
 
         svc, sandbox = session.services, session.profile.is_sandbox
@@ -491,8 +490,22 @@ class MainWindow(QMainWindow):
             "dashboard": lambda: self._dashboard_page(session),
             "messages": lambda: MessagesPage(svc, self.jobs, self.hub,
                                              number_names=self.store.number_names()),
-            "flows": lambda: flows_page(session, self.jobs),
+            "flows": lambda: self._flows_page(session),
         }
+
+    def _flows_page(self, session: ConsoleSession) -> Any:
+        from app.views.flows_page import FlowsPage
+
+        page = FlowsPage(session.services, self.jobs, self.hub, sandbox=session.profile.is_sandbox)
+        page.open_contact.connect(self.open_contact)
+        return page
+
+    def open_contact(self, wa_id: str) -> None:
+        """The conversation with ``wa_id`` on the Messages page (a click on a flow's contact)."""
+        self.navigate("messages")
+        page = self.page("messages")
+        if page is not None:
+            page.open_contact(wa_id)
 
     def _dashboard_page(self, session: ConsoleSession) -> Any:
         from app.views.dashboard_page import DashboardPage, Thresholds
@@ -648,8 +661,8 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     # Import the pages here, off the UI thread: they pull in half of easymo_core.
     import app.views.composer_page
     import app.views.dashboard_page
+    import app.views.flows_page
     import app.views.messages_page
-    import app.views.placeholder_pages
     import app.views.templates_page  # noqa: F401
     return session
 

@@ -43,9 +43,9 @@ DARK: dict[str, str] = {
 # Colours the widgets paint themselves (charts, table text), per theme.
 _PAINT: dict[Theme, dict[str, str]] = {
     "light": {"chart_bg": "#ffffff", "axis": "#667781", "error_text": "#b42318",
-              "text": "#1f2a33", "muted": "#cfd8dc"},
+              "text": "#1f2a33", "muted": "#cfd8dc", "node_bg": "#f7f9fa"},
     "dark": {"chart_bg": "#1b2329", "axis": "#95a3ad", "error_text": "#ff8a80",
-             "text": "#d9dee2", "muted": "#3a4750"},
+             "text": "#d9dee2", "muted": "#3a4750", "node_bg": "#202a31"},
 }
 
 

@@ -122,6 +122,7 @@ class MessagesPage(Page):
         splitter.setSizes([790, 440])
         self.body.addWidget(splitter, 1)
         self.selected_id: int | None = None
+        self._open_conversation_next = False
         self._conversation_for: tuple[str, int] | None = None
         self._export_job: Any | None = None
         self.last_export: Any | None = None
@@ -271,9 +272,19 @@ class MessagesPage(Page):
         # One number (the usual single-profile database) needs no menu to choose it.
         self.number.setVisible(self.number.count() > 2 or self.number.currentData() is not None)
 
+    def open_contact(self, wa_id: str) -> None:
+        """The conversation with ``wa_id`` (a click on the Flows page's contacts)."""
+        self._open_conversation_next = True
+        self.selected_id = None
+        self.set_filter(phone=wa_id, search="", status=None, direction=None, type=None,
+                        template=None, error_code=None)
+
     def _loaded(self, rows: int, exhausted: bool) -> None:
-        if rows and self.selected_id is None:
+        if rows and (self.selected_id is None or self._open_conversation_next):
             self.table.selectRow(0)
+            if self._open_conversation_next:
+                self._open_conversation_next = False
+                self.open_conversation()
         elif not rows:
             self.detail.clear("No message matches these filters." if not self.model.filter.is_empty
                               else "No message yet: send one from Compose.")
