@@ -512,7 +512,8 @@ class MainWindow(QMainWindow):
 
         page = DashboardPage(session.services, self.jobs, self.hub,
                              thresholds=Thresholds.of(session.profile),
-                             number_names=self.store.number_names())
+                             number_names=self.store.number_names(),
+                             sandbox=session.profile.is_sandbox)
         page.open_messages.connect(self.open_messages)
         return page
 
@@ -622,6 +623,10 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.set_compact(event.size().width() < 1180)
+        # The three lights share what the profile switcher, jobs and bell leave of the bar.
+        share = (event.size().width() - 330) // max(1, len(self.health)) - 40
+        for indicator in self.health.values():
+            indicator.set_text_width(min(330, share))
         self.notifications.reposition()
 
     # -- closing ---------------------------------------------------------------------

@@ -84,7 +84,7 @@ class DashboardPage(Page):
 
     def __init__(self, services: Any, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
                  live: bool = True, number_names: dict[str, str] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 sandbox: bool = False, parent: QWidget | None = None) -> None:
         super().__init__("Dashboard", "Delivery, engagement and system health, live.", parent)
         self.services, self.jobs, self.hub = services, jobs, hub
         self.thresholds = thresholds or Thresholds()
@@ -111,6 +111,15 @@ class DashboardPage(Page):
         self.banner = Banner("warning", "", closable=True)
         self.banner.hide()
         self.body.addWidget(self.banner)
+        # An empty sandbox is a dull first look: offer a few days of sample traffic.
+        self.sandbox = sandbox
+        self.sample_banner = Banner(
+            "info", "Nothing sent or received yet. Fill the sandbox with three days of sample "
+            "traffic (marked as sandbox history) to see the dashboard at work, or send a "
+            "message from Compose.", action="Generate sample traffic")
+        self.sample_banner.action_clicked.connect(self.generate_sample)
+        self.sample_banner.hide()
+        self.body.addWidget(self.sample_banner)
         self._build_tiles()
         self._build_charts()
         self._throttle = QTimer(self)
@@ -228,6 +237,28 @@ class DashboardPage(Page):
         if self.number is not None and chart not in ALL_NUMBERS_CHARTS:
             filters = {**filters, "number": self.number}
         self.open_messages.emit(filters)
+
+    def generate_sample(self) -> None:
+        """One click: three days of simulated traffic through the processor and the ingest."""
+        from easymo_core.sandbox.history import generate_history
+
+        self.sample_banner.action.setEnabled(False)
+        self.sample_banner.set_text("Generating three days of sample traffic…")
+        self.jobs.submit(generate_history, self.services, name="sample traffic", owner=self,
+                         on_result=self._sample_done, on_error=self._sample_failed,
+                         on_done=lambda: self.sample_banner.action.setEnabled(True))
+
+    def _sample_done(self, result: Any) -> None:
+        self.sample_banner.hide()
+        self.hub.success("Sample traffic added",
+                         f"{result.sent:,} sent and {result.received:,} received over "
+                         f"{result.days} days, marked as sandbox history")
+        self.set_period(PeriodChoice("7d"))
+
+    def _sample_failed(self, exc: object) -> None:
+        from app.errors import one_line
+
+        self.sample_banner.set_text(f"No sample traffic: {one_line(exc)}")  # type: ignore[arg-type]
 
     # -- period ----------------------------------------------------------------------
     def _period_clicked(self, key: str) -> None:
@@ -389,6 +420,9 @@ class DashboardPage(Page):
 
     def _finish(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        empty = snap.board.totals.sent == 0 and snap.board.engagement.messages_in == 0
+        self.sample_banner.setVisible(self.sandbox and empty and snap.choice.name == "24h"
+                                      and self.number is None)
         self._fill_numbers(snap.numbers)
         for key in ALL_NUMBERS_CHARTS:
             self.charts[key].set_scope(_scope(snap))

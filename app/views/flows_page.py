@@ -36,6 +36,7 @@ from app.widgets.flow_graph import FlowGraph
 from app.widgets.reflow import ReflowGrid
 from app.workers import Jobs
 from easymo_core.analytics.period import resolve_period
+from easymo_core.flows.library import builtin_sources
 from easymo_core.flows.overview import FlowOverview
 
 PERIODS = (("Last 24 hours", "24h"), ("Last 7 days", "7d"), ("Last 30 days", "30d"))
@@ -89,6 +90,7 @@ class FlowsPage(Page):
         self.services, self.jobs, self.hub = services, jobs, hub
         self.sandbox = sandbox
         self.overview = FlowOverview(services.db)
+        self.builtins = set(builtin_sources())
         self.selected: str | None = None
         self.summaries: list[Any] = []
         self.contacts: list[Any] = []
@@ -196,7 +198,8 @@ class FlowsPage(Page):
         table.blockSignals(True)
         table.setRowCount(len(summaries))
         for r, s in enumerate(summaries):
-            kind = "imported" if s.origin == "stored" else "built-in"
+            # A built-in flow is stored on its first use; it stays "built-in" to the admin.
+            kind = "built-in" if s.origin == "built-in" or s.name in self.builtins else "imported"
             cells = (f"{s.name}" + (f" — {s.title}" if s.title else ""),
                      str(s.version) if s.version is not None else "–", kind,
                      f"{s.active:,}", f"{s.completed:,}", f"{s.abandoned:,}")

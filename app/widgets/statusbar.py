@@ -92,13 +92,24 @@ class HealthIndicator(QWidget):
         layout.addWidget(self.text)
         self.health = "off"
         self.detail = ""
+        self.text_width = 330  # pixels; the window narrows it on a small screen
+
+    def set_text_width(self, pixels: int) -> None:
+        if pixels != self.text_width:
+            self.text_width = pixels
+            self._show_text()
+
+    def _show_text(self) -> None:
+        # Cut to the room there is (the whole detail is in the tooltip), never clipped mid-glyph.
+        full = f"{self.label_text}: {self.detail or '—'}"
+        self.text.setText(self.text.fontMetrics().elidedText(
+            full, Qt.TextElideMode.ElideRight, max(60, self.text_width)))
 
     def set_health(self, health: str, detail: str) -> None:
         self.health, self.detail = health, detail
         known = health if health in HEALTH_COLORS else "off"
         self.light.set_color(HEALTH_COLORS[known], known)
-        short = detail if len(detail) <= 48 else detail[:47] + "…"
-        self.text.setText(f"{self.label_text}: {short}")
+        self._show_text()
         self.setToolTip(f"{self.label_text}: {detail}")
         self.setAccessibleName(f"{self.label_text} {health}: {detail}")
 
