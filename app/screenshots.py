@@ -126,6 +126,8 @@ def run_screenshots(app: QApplication, out_dir: Path, size: tuple[int, int] | No
 def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     from app import demo
 
+    yield 0.3
+    save(w, out / "00-start.png")  # the sandbox's servers starting
     yield (lambda: w.session is not None, 60.0)
     svc = w.session.services
     done: dict[str, Any] = {}
@@ -200,7 +202,9 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     yield (lambda: messages.conversation.conversation is not None, 10.0)
     yield 0.6
     save(w, out / "07b-conversation.png")
+    flows = w.page("flows")
     w.navigate("flows")
+    yield (lambda: flows.graph.definition is not None, 10.0)
     yield 0.6
     save(w, out / "08-flows.png")
 
@@ -219,6 +223,15 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     w.notifications.clear()  # the page itself, not the toasts of the walk
     yield 0.2
     save(w, out / "01-dashboard.png")
+
+    # The start page as a real profile on an empty database shows it (the words the
+    # schema check says, and the action it offers), to check its wrapped text at this size.
+    w.startup.show_failed("prod", "the database has no easymo schema yet",
+                          "create the tables below, or run `easymo db upgrade` once")
+    w.startup.offer_tables("empty")
+    w.stack.setCurrentWidget(w.startup)
+    yield 0.4
+    save(w, out / "00b-start-error.png")
 
 
 def _pick_message(page: Any) -> int | None:

@@ -68,8 +68,11 @@ def _table(columns: tuple[str, ...]) -> QTableWidget:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    fm = table.fontMetrics()
     for c in range(1, len(columns)):
-        header.resizeSection(c, 96)
+        # Wide enough for the heading and for "04 Dec 10:21".
+        header.resizeSection(c, max(fm.horizontalAdvance(columns[c]), fm.horizontalAdvance("04 Dec 10:21"))
+                             + 28)
     return table
 
 

@@ -163,7 +163,14 @@ class FlowGraph(QWidget):
             path.moveTo(start)
             path.cubicTo(QPointF(start.x(), mid), QPointF(end.x(), mid), end)
             tip, direction = end, QPointF(0, 1)
-        else:  # back up, or sideways in the same row: along the right edge
+        elif abs(b.top() - a.top()) < 1:  # same row: straight across, side to side
+            forward = b.left() >= a.right()
+            start = QPointF(a.right() if forward else a.left(), a.center().y())
+            end = QPointF(b.left() if forward else b.right(), b.center().y())
+            path.moveTo(start)
+            path.lineTo(end)
+            tip, direction = end, QPointF(1 if forward else -1, 0)
+        else:  # back up: along the right edge
             x = self.width() - MARGIN - 6
             start, end = QPointF(a.right(), a.center().y()), QPointF(b.right(), b.center().y() - 8)
             path.moveTo(start)

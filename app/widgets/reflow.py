@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
@@ -49,7 +50,8 @@ class ReflowGrid(QWidget):
             if full and col:
                 row, col = row + 1, 0
             span = columns if full else 1
-            self.grid.addWidget(widget, row, col, 1, span)
+            # Top-aligned: a short card beside a tall one stays under the row's top edge.
+            self.grid.addWidget(widget, row, col, 1, span, Qt.AlignmentFlag.AlignTop)
             col += span
             if col >= columns:
                 row, col = row + 1, 0
