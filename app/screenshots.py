@@ -141,7 +141,8 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     w.navigate("templates")
     yield (lambda: templates.model.rowCount() >= 8, 15.0)
     editor = templates.open_editor("new")
-    editor.resize(1180, 800)
+    # The editor as it opens over a window of this size (its own default is 1120x780).
+    editor.resize(min(1180, w.width() - 40), min(800, w.height() - 40))
     _fill_editor(editor)
     yield 0.5
     save(editor, out / "03-template-editor.png")

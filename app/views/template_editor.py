@@ -105,6 +105,10 @@ class TemplateEditor(QDialog):
         self.setWindowTitle({"new": "New template", "language": "Add a language",
                              "duplicate": "Duplicate template"}[mode])
         self.resize(1120, 780)
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        if screen is not None:  # never larger than a laptop's screen
+            area = screen.availableGeometry()
+            self.resize(min(1120, area.width() - 40), min(780, area.height() - 60))
         self._example_values: dict[tuple[str, str], str] = {}
         self._example_edits: dict[tuple[str, str], QLineEdit] = {}
         self.rows: list[ButtonRow] = []

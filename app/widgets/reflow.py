@@ -55,6 +55,10 @@ class ReflowGrid(QWidget):
             col += span
             if col >= columns:
                 row, col = row + 1, 0
+        # Spare height goes below the last row, not between rows.
+        for r in range(self.grid.rowCount() + 1):
+            self.grid.setRowStretch(r, 0)
+        self.grid.setRowStretch(row + (1 if col else 0), 1)
         weights = self.stretches(columns) if self.stretches else [1] * columns
         for i, weight in enumerate(weights[:columns]):
             self.grid.setColumnStretch(i, weight)
