@@ -48,7 +48,7 @@ PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom")
 # key, label, higher is better
 TILES = (("sent", "Sent", True), ("delivery_rate", "Delivery rate", True),
          ("read_rate", "Read rate", True), ("failure_rate", "Failure rate", False),
-         ("p95", "95% delivered within", False), ("active_users", "Active users", True),
+         ("p95", "Delivery (95%)", False), ("active_users", "Active users", True),
          ("response_rate", "Response rate", True), ("satisfaction", "Satisfaction", True))
 MIN_ALERT_SAMPLE = 20  # sent messages before a failure rate is worth an alert
 STAGE_SPACING_MS = 20  # between two charts of a staged update (see apply)
@@ -451,8 +451,9 @@ class DashboardPage(Page):
         lat, plat = b.latency, p.latency
         tiles["p95"].set_figure(fmt_ms(lat.delivery_p95_ms),
                                 change(lat.delivery_p95_ms, plat.delivery_p95_ms),
-                                f"sent → delivered, p50 {fmt_ms(lat.delivery_p50_ms)}, "
-                                f"{lat.delivery_count:,} receipts")
+                                f"95% of messages were delivered within this time of being "
+                                f"sent; typically {fmt_ms(lat.delivery_p50_ms)} "
+                                f"({lat.delivery_count:,} receipts)")
         tiles["active_users"].set_figure(f"{e.active_users:,}",
                                          change(e.active_users, pe.active_users),
                                          "contacts who wrote in the period")

@@ -31,6 +31,8 @@ class ErrorsChart(ChartCard):
         self.plot.addItem(self.bars)
         self.plot.getPlotItem().setLabel("left", "failed messages")
         self.plot.getPlotItem().setLabel("bottom", "Meta error code and kind")
+        # Codes are names, not quantities: no "(x0.001)" scaling of the axis.
+        self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.rows: list[Any] = []
         self.days: float | None = None
 
@@ -39,7 +41,7 @@ class ErrorsChart(ChartCard):
         self.set_bars(self.bars, x=np.arange(len(rows), dtype=float),
                       height=np.array([r.failures for r in rows], dtype=float))
         _ticks(self, [f"{r.code} {r.family.replace('_', ' ')}" if r.code is not None else "no code"
-                      for r in rows])
+                      for r in rows], limit=22)
         _x_range(self, len(rows))
         y_floor(self, float(max((r.failures for r in rows), default=0)))
         self.set_note("" if rows else "No failed message in this period.")
