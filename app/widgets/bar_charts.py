@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from app.widgets.chart_card import COLORS, ChartCard, brush, fmt_pct, index_at, y_floor
@@ -96,11 +97,19 @@ class TemplatesChart(ChartCard):
         item.setLabel("bottom", "% of sent")
         item.invertY(True)  # the first template on top
         item.showGrid(x=True, y=False, alpha=0.12)
-        self.set_legend([(name, color) for _k, name, color in TEMPLATE_BARS])
+        # Textures as well as colours (and always this order, top to bottom): the three
+        # bars tell apart without colour vision.
+        textures = (Qt.BrushStyle.SolidPattern, Qt.BrushStyle.Dense2Pattern,
+                    Qt.BrushStyle.BDiagPattern)
+        self.set_legend([(name, color) for _k, name, color in TEMPLATE_BARS],
+                        marks={name: mark for (_k, name, _c), mark in zip(TEMPLATE_BARS, "■▓▨",
+                                                                          strict=True)})
         self.bars = {}
         for i, (key, _name, color) in enumerate(TEMPLATE_BARS):
-            bar = pg.BarGraphItem(x0=[], y=[], width=[], height=0.26, brush=brush(color, 220),
-                                  pen=pg.mkPen(None))
+            fill = brush(color, 220)
+            fill.setStyle(textures[i])
+            bar = pg.BarGraphItem(x0=[], y=[], width=[], height=0.26, brush=fill,
+                                  pen=pg.mkPen(color))
             item.addItem(bar)
             self.bars[key] = (bar, (i - 1) * 0.27)
         self.all_rows: list[Any] = []

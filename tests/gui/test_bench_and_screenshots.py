@@ -68,5 +68,6 @@ def test_screenshots_take_a_size_and_a_theme(tmp_path: Path) -> None:
     assert len(flows) == 1
     page = QImage(str(out / "01-dashboard.png"))
     assert (page.width(), page.height()) == (1024, 640)
-    # Dark: the page background is the dark theme's, not the light one's.
-    assert page.pixelColor(600, 630).lightness() < 100
+    # Dark: most of the picture is dark (the light theme's pages are near white).
+    samples = [page.pixelColor(x, y).lightness() for x in range(0, 1024, 32) for y in range(0, 640, 32)]
+    assert sorted(samples)[len(samples) // 2] < 100
