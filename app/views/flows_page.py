@@ -70,8 +70,9 @@ def _table(columns: tuple[str, ...]) -> QTableWidget:
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     fm = table.fontMetrics()
     for c in range(1, len(columns)):
-        # Wide enough for the heading and for "04 Dec 10:21".
-        header.resizeSection(c, max(fm.horizontalAdvance(columns[c]), fm.horizontalAdvance("04 Dec 10:21"))
+        # Wide enough for the heading and for what the column holds ("04 Dec 10:21", "10,000").
+        sample = "04 Dec 10:21" if columns[c] in ("Started", "Last activity") else "10,000"
+        header.resizeSection(c, max(fm.horizontalAdvance(columns[c]), fm.horizontalAdvance(sample))
                              + 28)
     return table
 
