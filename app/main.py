@@ -27,16 +27,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", help="profile to open (default: the active one)")
     parser.add_argument("--screenshots", metavar="DIR", type=Path,
                         help="save a PNG of each screen into DIR and exit")
+    parser.add_argument("--size", metavar="WxH", type=_size, default=None,
+                        help="with --screenshots: the window's size (default 1360x860)")
+    parser.add_argument("--theme", choices=("light", "dark"), default=None,
+                        help="colour theme (default: follow the system; Settings can override)")
     parser.add_argument("--debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x720, not {text!r}") from None
+    if w < 900 or h < 560:
+        raise argparse.ArgumentTypeError(f"{text} is smaller than the console's 900x560 minimum")
+    return w, h
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication with the console's font and style sheet (created once)."""
     from PySide6 import QtWidgets
-    from PySide6.QtGui import QFont
 
-    from app.resources import icon, style_sheet
+    from app.resources import icon
+    from app.theme import apply_theme, follow_system
 
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(
@@ -48,15 +62,8 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     # under its icon.
     app.setDesktopFileName("easymo-console")
     app.setWindowIcon(icon("easymo-console", size=64))
-    font = QFont(app.font())
-    font.setPixelSize(13)
-    # Setting either again, even unchanged, re-polishes every widget alive (tests call this
-    # once per test, with the widgets of earlier tests not yet deleted).
-    if app.font() != font:
-        app.setFont(font)
-    sheet = style_sheet()
-    if app.styleSheet() != sheet:
-        app.setStyleSheet(sheet)
+    apply_theme(app)
+    follow_system(app)
     _quiet_platform_noise()
     from app.main_thread_gc import install
 
@@ -92,12 +99,16 @@ def main(
     setup_logging(debug=args.debug, log_file=log_dir() / "console.log")
     enable_crash_log(log_dir() / "crash.log", "easymo-console")
     app = make_app()
+    if args.theme is not None and args.screenshots is None:
+        from app.theme import apply_theme
+
+        apply_theme(app, args.theme)
     from app.main_window import MainWindow
 
     if args.screenshots is not None:
         from app.screenshots import run_screenshots
 
-        return run_screenshots(app, args.screenshots)
+        return run_screenshots(app, args.screenshots, args.size, args.theme)
     window = MainWindow(profile=args.profile)
     window.show()
     window.open_profile(args.profile)

@@ -54,6 +54,11 @@ NEEDS_SESSION = ("dashboard", "templates", "compose", "messages", "flows")
 class MainWindow(QMainWindow):
     session_ready = Signal(object)  # ConsoleSession
     session_failed = Signal(object)  # the exception
+    sidebar: QListWidget
+    sidebar_frame: QFrame
+    sidebar_foot: QLabel
+    brand_names: QWidget
+    sidebar_compact: bool
 
     def __init__(
         self,
@@ -80,9 +85,9 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Any] = {}
         self.setWindowTitle("easyMO Console")
         self.setObjectName("MainWindow")
-        self.resize(1320, 860)
-        self.setMinimumSize(QSize(1000, 640))
+        self.setMinimumSize(QSize(900, 560))
         self._build()
+        self._restore_geometry()
         self.hub.health_changed.connect(self._health)
         self.hub.session_changed.connect(lambda _s: self._refresh_profiles())
         self.hub.templates_changed.connect(self._template_submitted)
@@ -108,12 +113,14 @@ class MainWindow(QMainWindow):
         column.addWidget(self.sandbox_banner)
         self.stack = QStackedWidget()
         column.addWidget(self.stack, 1)
+        self.page_column = column
         root.addLayout(column, 1)
         self.setCentralWidget(central)
 
         self.startup = StartupPage()
         self.startup.retry.connect(lambda: self.open_profile(self.requested_profile))
         self.startup.open_settings.connect(lambda: self.navigate("settings"))
+        self.startup.create_tables.connect(self.create_tables)
         self.stack.addWidget(self.startup)
         from app.views.settings_page import SettingsPage
 
@@ -122,7 +129,9 @@ class MainWindow(QMainWindow):
         settings.use_profile.connect(self.switch_profile)
         settings.profile_saved.connect(self._profile_saved)
         self._add_page("settings", settings)
-        self.notifications = NotificationArea(self.hub, central)
+        # Docked under the page: a toast never covers the page's own buttons.
+        self.notifications = NotificationArea(self.hub, central, docked=True)
+        self.page_column.addWidget(self.notifications)
         self._build_status_bar()
         # Land on Templates: it has live data the moment the profile is open.
         self.navigate("templates")
@@ -133,11 +142,61 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
             action.triggered.connect(lambda _=False, k=key: self.navigate(k))
             self.addAction(action)
+            item = self.sidebar.item(i - 1)
+            item.setToolTip(f"{label} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        help_menu = self.menuBar().addMenu("&Help")
+        keys = help_menu.addAction("&Keyboard shortcuts")
+        keys.setShortcut(QKeySequence("F1"))
+        keys.triggered.connect(self.show_shortcuts)
+
+    def show_shortcuts(self) -> None:
+        from app.views.shortcuts_dialog import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
+    # -- geometry --------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        """The last size and place; the first time, most of the screen the window is on."""
+        from app.prefs import prefs
+
+        saved = prefs().value("window/geometry")
+        if saved is not None and self.restoreGeometry(saved):
+            return
+        screen = self.screen()
+        if screen is None:
+            self.resize(1320, 860)
+            return
+        area = screen.availableGeometry()
+        # Never larger than the screen (a 1366x768 laptop), never huge on a 4K monitor.
+        width = min(1440, max(self.minimumWidth(), int(area.width() * 0.92)))
+        height = min(920, max(self.minimumHeight(), int(area.height() * 0.92)))
+        self.resize(min(width, area.width()), min(height, area.height()))
+        self.move(area.center() - self.rect().center())
+
+    def _save_geometry(self) -> None:
+        from app.prefs import prefs
+
+        prefs().setValue("window/geometry", self.saveGeometry())
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons only in the sidebar, to leave a narrow window's width to the page."""
+        if compact == self.sidebar_compact:
+            return
+        self.sidebar_compact = compact
+        self.sidebar_frame.setFixedWidth(64 if compact else 212)
+        self.brand_names.setVisible(not compact)
+        self.sidebar_foot.setVisible(not compact)
+        for row, (_key, label) in enumerate(NAV):
+            item = self.sidebar.item(row)
+            item.setText("" if compact else f"  {label}")
+            item.setSizeHint(QSize(48 if compact else 190, 42))
 
     def _build_sidebar(self) -> QWidget:
         frame = QFrame()
         frame.setObjectName("SidebarFrame")
         frame.setFixedWidth(212)
+        self.sidebar_frame = frame
+        self.sidebar_compact = False
         box = QVBoxLayout(frame)
         box.setContentsMargins(0, 18, 0, 8)
         box.setSpacing(4)
@@ -154,7 +213,10 @@ class MainWindow(QMainWindow):
         sub.setObjectName("BrandSub")
         names.addWidget(title)
         names.addWidget(sub)
-        brand.addLayout(names, 1)
+        self.brand_names = QWidget()
+        self.brand_names.setLayout(names)
+        names.setContentsMargins(0, 0, 0, 0)
+        brand.addWidget(self.brand_names, 1)
         box.addLayout(brand)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("Sidebar")
@@ -163,6 +225,7 @@ class MainWindow(QMainWindow):
         for key, label in NAV:
             item = QListWidgetItem(icon(key, "#aebac1", 20), f"  {label}")
             item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, label)
             item.setSizeHint(QSize(190, 42))
             self.sidebar.addItem(item)
         self.sidebar.currentItemChanged.connect(self._nav_changed)
@@ -329,6 +392,7 @@ class MainWindow(QMainWindow):
         self.health["api"].set_health("error", message)
         self.hub.session_changed.emit(None)
         self.session_failed.emit(exc)
+        self._check_schema()
         if not self.current_key():
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(0)
@@ -336,6 +400,69 @@ class MainWindow(QMainWindow):
 
     def _open_done(self) -> None:
         self._opening = False
+
+    # -- an empty database -----------------------------------------------------------
+    def _failed_profile(self) -> Profile | None:
+        requested = self.requested_profile
+        if isinstance(requested, Profile):
+            return requested
+        try:
+            return self.store.get(self._active_name())
+        except Exception:
+            return None
+
+    def _check_schema(self) -> None:
+        """After a failed open: is it a reachable database without our tables?"""
+        profile = self._failed_profile()
+        if profile is None or profile.is_sandbox or not profile.db_url:
+            return
+        from app.schema_setup import schema_state
+
+        self.jobs.submit(schema_state, profile, name="schema check", owner=self, quiet=True,
+                         on_result=self._schema_checked, on_error=lambda _e: None)
+
+    def _schema_checked(self, state: Any) -> None:
+        if state is not None and state.state in ("empty", "behind"):
+            self.startup.offer_tables(state.state)
+
+    def confirm_create_tables(self, profile: Profile, empty: bool) -> bool:
+        """Asks first: a shared database's schema is the admin's decision (tests replace it)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        what = "create easyMO's tables in" if empty else "upgrade easyMO's tables in"
+        answer = QMessageBox.question(
+            self, "Create the tables?" if empty else "Upgrade the tables?",
+            f"This will {what} the database of profile “{profile.name}”:\n{_redacted(profile.db_url)}"
+            "\n\nThe same as `easymo db upgrade`. Other data in that database is left alone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def create_tables(self) -> None:
+        profile = self._failed_profile()
+        if profile is None:
+            return
+        empty = self.startup.tables_button.text().startswith("Create")
+        if not self.confirm_create_tables(profile, empty):
+            return
+        from app.schema_setup import create_tables
+
+        self.startup.tables_button.setEnabled(False)
+        self.startup.title.setText("Creating the tables…")
+        self.jobs.submit(create_tables, profile, name="create tables", owner=self,
+                         on_result=lambda _s: self._tables_created(),
+                         on_error=self._tables_failed,
+                         on_done=lambda: self.startup.tables_button.setEnabled(True))
+
+    def _tables_created(self) -> None:
+        self.hub.success("Tables created", "Opening the profile.")
+        self.open_profile(self.requested_profile)
+
+    def _tables_failed(self, exc: object) -> None:
+        from app.errors import describe
+
+        message, hint = describe(exc)  # type: ignore[arg-type]
+        self.startup.show_failed(self._active_name(), message, hint)
 
     def switch_profile(self, name: str) -> None:
         if self.session is not None and self.session.profile.name == name:
@@ -353,7 +480,6 @@ class MainWindow(QMainWindow):
     def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
         from app.views.composer_page import ComposerPage
         from app.views.messages_page import MessagesPage
-        from app.views.placeholder_pages import flows_page
         from app.views.templates_page import TemplatesPage
 
         svc, sandbox = session.services, session.profile.is_sandbox
@@ -364,15 +490,30 @@ class MainWindow(QMainWindow):
             "dashboard": lambda: self._dashboard_page(session),
             "messages": lambda: MessagesPage(svc, self.jobs, self.hub,
                                              number_names=self.store.number_names()),
-            "flows": lambda: flows_page(session, self.jobs),
+            "flows": lambda: self._flows_page(session),
         }
+
+    def _flows_page(self, session: ConsoleSession) -> Any:
+        from app.views.flows_page import FlowsPage
+
+        page = FlowsPage(session.services, self.jobs, self.hub, sandbox=session.profile.is_sandbox)
+        page.open_contact.connect(self.open_contact)
+        return page
+
+    def open_contact(self, wa_id: str) -> None:
+        """The conversation with ``wa_id`` on the Messages page (a click on a flow's contact)."""
+        self.navigate("messages")
+        page = self.page("messages")
+        if page is not None:
+            page.open_contact(wa_id)
 
     def _dashboard_page(self, session: ConsoleSession) -> Any:
         from app.views.dashboard_page import DashboardPage, Thresholds
 
         page = DashboardPage(session.services, self.jobs, self.hub,
                              thresholds=Thresholds.of(session.profile),
-                             number_names=self.store.number_names())
+                             number_names=self.store.number_names(),
+                             sandbox=session.profile.is_sandbox)
         page.open_messages.connect(self.open_messages)
         return page
 
@@ -481,10 +622,16 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.set_compact(event.size().width() < 1180)
+        # The three lights share what the profile switcher, jobs and bell leave of the bar.
+        share = (event.size().width() - 330) // max(1, len(self.health)) - 40
+        for indicator in self.health.values():
+            indicator.set_text_width(min(330, share))
         self.notifications.reposition()
 
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_geometry()
         self.shutdown()
         super().closeEvent(event)
 
@@ -519,9 +666,17 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     # Import the pages here, off the UI thread: they pull in half of easymo_core.
     import app.views.composer_page
     import app.views.dashboard_page
+    import app.views.flows_page
     import app.views.messages_page
-    import app.views.placeholder_pages
     import app.views.templates_page  # noqa: F401
     return session
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, for a question on screen."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]

@@ -7,10 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 
+from app.errors import plain
 from app.hub import Hub
 from app.widgets.statusbar import HealthIndicator
 from easymo_core.display import ago
-from easymo_core.scheduler import HEALTH, JobState
+from easymo_core.scheduler import HEALTH, TEMPLATE_SYNC, JobState
 
 LABELS = {"change_feed": "Change feed", "template_sync": "Template sync",
           "meta_analytics": "Meta analytics", "health": "Health checks",
@@ -62,6 +63,7 @@ class SchedulerStatus(QObject):
         super().__init__(parent)
         self.hub, self.indicator, self.bridge = hub, indicator, bridge
         self.states: dict[str, JobState] = dict(bridge.states)
+        self._api_reported = False
         hub.job_state_changed.connect(self._state)
         bridge.health.connect(self._health, Qt.ConnectionType.QueuedConnection)
         self._show()
@@ -69,6 +71,15 @@ class SchedulerStatus(QObject):
     def _state(self, state: JobState) -> None:
         self.states[state.name] = state
         self._show()
+        # The template sync talks to the Graph API first: its failure before the first
+        # health report is the API's news, not "checking…" for another half minute.
+        if (state.name == TEMPLATE_SYNC and state.failures and state.last_error
+                and not self.api_reported):
+            self.hub.health_changed.emit("api", "error", plain(state.last_error))
+
+    @property
+    def api_reported(self) -> bool:
+        return self._api_reported
 
     def _show(self) -> None:
         health, detail, tooltip = overall(self.states, datetime.now(UTC))
@@ -78,12 +89,13 @@ class SchedulerStatus(QObject):
     def _health(self, report: Any) -> None:
         if report.api_ok is None:
             return
+        self._api_reported = True
         if report.api_ok:
             name = report.phone or "phone number"
             ms = report.api_ms or 0.0
             self.hub.health_changed.emit("api", "ok" if ms < 2000 else "warn", f"{name} · {ms:.0f} ms")
         else:
-            self.hub.health_changed.emit("api", "error", report.api_error or "unreachable")
+            self.hub.health_changed.emit("api", "error", plain(report.api_error or "unreachable"))
 
 
 __all__ = ["HEALTH", "SchedulerStatus", "overall"]

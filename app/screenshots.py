@@ -1,4 +1,5 @@
-"""``easymo-console --screenshots DIR``: the README's pictures, made by the console itself.
+"""``easymo-console --screenshots DIR [--size WxH] [--theme light|dark]``: the README's pictures,
+made by the console itself, at the size and in the theme asked for (default 1360x860, light).
 
 Starts on a fresh sandbox (its own temporary config and data directories, so the user's
 profiles and sandbox history are neither shown nor touched), sends demo traffic, walks
@@ -83,7 +84,8 @@ def save(widget: QWidget, path: Path) -> None:
     print(f"saved {path}", flush=True)
 
 
-def run_screenshots(app: QApplication, out_dir: Path) -> int:
+def run_screenshots(app: QApplication, out_dir: Path, size: tuple[int, int] | None = None,
+                    theme: str | None = None) -> int:
     out_dir = out_dir.expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     # A throw-away home for this run: fresh sandbox, no personal profiles on screen.
@@ -92,6 +94,9 @@ def run_screenshots(app: QApplication, out_dir: Path) -> int:
     os.environ["EASYMO_DATA_DIR"] = str(Path(home) / "data")
     for var in ("EASYMO_PROFILE", "EASYMO_DB_URL", "EASYMO_GRAPH_URL"):
         os.environ.pop(var, None)
+    from app.theme import apply_theme
+
+    apply_theme(app, theme or "light")
 
     from app.demo import DEMO_SANDBOX
     from app.main_window import MainWindow
@@ -101,7 +106,7 @@ def run_screenshots(app: QApplication, out_dir: Path) -> int:
     stack = SandboxStack(sandbox_profile(), **DEMO_SANDBOX)
     stack.start()
     window = MainWindow(profile=sandbox_profile(), sandbox_stack=stack)
-    window.resize(*SIZE)
+    window.resize(*(size or SIZE))
     window.show()
     window.open_profile()
     result: dict[str, int] = {}
@@ -121,6 +126,8 @@ def run_screenshots(app: QApplication, out_dir: Path) -> int:
 def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     from app import demo
 
+    yield 0.3
+    save(w, out / "00-start.png")  # the sandbox's servers starting
     yield (lambda: w.session is not None, 60.0)
     svc = w.session.services
     done: dict[str, Any] = {}
@@ -134,7 +141,8 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     w.navigate("templates")
     yield (lambda: templates.model.rowCount() >= 8, 15.0)
     editor = templates.open_editor("new")
-    editor.resize(1180, 800)
+    # The editor as it opens over a window of this size (its own default is 1120x780).
+    editor.resize(min(1180, w.width() - 40), min(800, w.height() - 40))
     _fill_editor(editor)
     yield 0.5
     save(editor, out / "03-template-editor.png")
@@ -195,7 +203,9 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     yield (lambda: messages.conversation.conversation is not None, 10.0)
     yield 0.6
     save(w, out / "07b-conversation.png")
+    flows = w.page("flows")
     w.navigate("flows")
+    yield (lambda: flows.graph.definition is not None, 10.0)
     yield 0.6
     save(w, out / "08-flows.png")
 
@@ -214,6 +224,15 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     w.notifications.clear()  # the page itself, not the toasts of the walk
     yield 0.2
     save(w, out / "01-dashboard.png")
+
+    # The start page as a real profile on an empty database shows it (the words the
+    # schema check says, and the action it offers), to check its wrapped text at this size.
+    w.startup.show_failed("prod", "the database has no easymo schema yet",
+                          "create the tables below, or run `easymo db upgrade` once")
+    w.startup.offer_tables("empty")
+    w.stack.setCurrentWidget(w.startup)
+    yield 0.4
+    save(w, out / "00b-start-error.png")
 
 
 def _pick_message(page: Any) -> int | None:
@@ -247,5 +266,7 @@ def _fill_editor(editor: Any) -> None:
     editor.add_template_button("QUICK_REPLY").text.setText("Change")
     editor.changed()
     editor.example_edit("body", "1").setText("Ana")
-    # {{2}} left without an example: the editor shows the problem next to its field.
+    # {{2}} left without an example: the editor shows the problem next to its field (as it
+    # does once the admin has been through the fields).
+    editor.errors.reveal_all()
     editor.validate_now()

@@ -126,11 +126,12 @@ class ConsoleSession:
     def _webhook_health(self) -> ComponentHealth:
         stack = self.any_stack
         if stack is not None:
-            if hasattr(stack, "running"):
-                running = bool(stack.running)
+            # The receiver's own state: a stopped Graph API sandbox is the API light's news.
+            receiver = getattr(stack, "webhook", None)
+            if receiver is not None:
+                running = bool(getattr(receiver, "running", True))
             else:
-                servers = [getattr(stack, "webhook", None), getattr(stack, "sandbox", None)]
-                running = all(x is not None and getattr(x, "running", True) for x in servers)
+                running = bool(getattr(stack, "running", False))
             url = getattr(stack, "webhook_url", "") if running else ""
             if not running:
                 return ComponentHealth("webhook", "error", "embedded receiver stopped")
@@ -220,9 +221,3 @@ def check_connection(profile: Profile, token: str | None = None) -> Any:
 def profile_names() -> tuple[list[str], str]:
     store = ProfileStore()
     return store.names(), store.active_name()
-
-
-def live_counts(services: Services) -> dict[str, int]:
-    """Cheap counts for the placeholder pages (last 24 hours and totals)."""
-    counts: dict[str, int] = services.overview.counts()
-    return counts

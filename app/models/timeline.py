@@ -124,7 +124,7 @@ def build_timeline(detail: Any) -> Timeline:
         rank = RANK[key]
         detail_text = ""
         if key == "accepted" and _get(message, "wamid"):
-            detail_text = str(_get(message, "wamid"))
+            detail_text = f"Meta's message id {short_id(str(_get(message, 'wamid')))}"
         if key == "delivered" and _get(message, "delivery_latency_ms") is not None:
             detail_text = _after(_get(message, "delivery_latency_ms"), "sending")
         if key == "read" and _get(message, "read_latency_ms") is not None:
@@ -178,3 +178,9 @@ def build_timeline(detail: Any) -> Timeline:
         replies=replies,
         fallback_note=fallback_note,
     )
+
+
+def short_id(wamid: str, keep: int = 24) -> str:
+    """Meta's message ids (wamid.…) run to 60 characters; the start tells them apart on
+    screen, and the whole id is in the tooltip and the CSV."""
+    return wamid if len(wamid) <= keep else wamid[: keep - 1] + "…"

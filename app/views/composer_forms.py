@@ -147,6 +147,7 @@ class TextForm(MessageForm):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)  # Tab moves on; a message has no tab characters
         self.body.setPlaceholderText("Type a message. *bold* _italic_ ~strike~ ```mono```")
         self.body.setMinimumHeight(150)
         self.body.setAccessibleName("Message text")
@@ -185,6 +186,7 @@ class ButtonsForm(MessageForm):
         self.header.setPlaceholderText("Optional header")
         self.field("header", "Header", self.header)
         self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)  # Tab moves on; a message has no tab characters
         self.body.setPlaceholderText("Would you like us to deliver tomorrow?")
         self.body.setMinimumHeight(90)
         self.body.setAccessibleName("Body")
@@ -263,6 +265,8 @@ class SectionEditor(QFrame):
         head.addWidget(remove)
         box.addLayout(head)
         self.table = QTableWidget(0, 2)
+        # Tab leaves the table for the next control; arrows move between cells.
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["Row title", "Description (optional)"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
@@ -310,6 +314,7 @@ class ListForm(MessageForm):
         self.header.setPlaceholderText("Optional header")
         self.field("header", "Header", self.header)
         self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)  # Tab moves on; a message has no tab characters
         self.body.setPlaceholderText("Pick a delivery slot")
         self.body.setMinimumHeight(80)
         self.body.setAccessibleName("Body")

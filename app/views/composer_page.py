@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import shortcuts
 from app.hub import Hub
 from app.models.preview import replies_of, text_preview, ticks_for
 from app.models.preview_data import PreviewMessage
@@ -74,6 +75,7 @@ class ComposerPage(Page):
 
         left = QWidget()
         left.setObjectName("PageBody")
+        left.setMinimumWidth(400)  # the form's tabs and fields before the preview's width
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(0, 0, 10, 0)
         lbox.setSpacing(10)
@@ -121,6 +123,8 @@ class ComposerPage(Page):
         self.send_button.setIcon(icon("send", "#ffffff", 16))
         self.send_button.setMinimumWidth(110)
         self.send_button.clicked.connect(self.send)
+        self.send_button.setToolTip(shortcuts.with_key("Send to the number above", shortcuts.SEND))
+        shortcuts.bind(self, shortcuts.SEND, self._send_shortcut)
         row.addWidget(self.send_button)
         lbox.addLayout(row)
         split.addWidget(left)
@@ -223,6 +227,10 @@ class ComposerPage(Page):
             self.preview.set_message(form.preview())
 
     # -- sending ---------------------------------------------------------------------
+    def _send_shortcut(self) -> None:
+        if not self._sending:
+            self.send()
+
     def send(self) -> None:
         self.form().touched = True
         self.refresh()

@@ -104,7 +104,7 @@ class ConversationView(QWidget):
         else:
             figures.append(("Session figures", "none recorded for this contact yet"))
         if conv.info is not None:
-            figures.append(("Engagement", f"{conv.info.engagement_score:.2f}"))
+            figures.append(("Engagement", f"{conv.info.engagement_score:.0f} / 100"))
         self._set_figures(figures)
         if conv.flows:
             f = conv.flows[0]

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDateTimeEdit,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,6 +39,7 @@ from app.widgets.bar_charts import ErrorsChart, FunnelChart, ScoresChart, Templa
 from app.widgets.chart_card import ChartCard, fmt_pct
 from app.widgets.choice_menu import refill
 from app.widgets.kpi_tile import KpiTile
+from app.widgets.reflow import ReflowGrid
 from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
 from app.workers import Jobs
 from easymo_core.config import Profile
@@ -51,7 +51,7 @@ PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom")
 # key, label, higher is better
 TILES = (("sent", "Sent", True), ("delivery_rate", "Delivery rate", True),
          ("read_rate", "Read rate", True), ("failure_rate", "Failure rate", False),
-         ("p95", "p95 delivery", False), ("active_users", "Active users", True),
+         ("p95", "Delivery (95%)", False), ("active_users", "Active users", True),
          ("response_rate", "Response rate", True), ("satisfaction", "Satisfaction", True))
 MIN_ALERT_SAMPLE = 20  # sent messages before a failure rate is worth an alert
 STAGE_SPACING_MS = 20  # between two charts of a staged update (see apply)
@@ -87,7 +87,7 @@ class DashboardPage(Page):
 
     def __init__(self, services: Services, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
                  live: bool = True, number_names: dict[str, str] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 sandbox: bool = False, parent: QWidget | None = None) -> None:
         super().__init__("Dashboard", "Delivery, engagement and system health, live.", parent)
         self.services, self.jobs, self.hub = services, jobs, hub
         self.thresholds = thresholds or Thresholds()
@@ -114,6 +114,15 @@ class DashboardPage(Page):
         self.banner = Banner("warning", "", closable=True)
         self.banner.hide()
         self.body.addWidget(self.banner)
+        # An empty sandbox is a dull first look: offer a few days of sample traffic.
+        self.sandbox = sandbox
+        self.sample_banner = Banner(
+            "info", "Nothing sent or received yet. Fill the sandbox with three days of sample "
+            "traffic (marked as sandbox history) to see the dashboard at work, or send a "
+            "message from Compose.", action="Generate sample traffic")
+        self.sample_banner.action_clicked.connect(self.generate_sample)
+        self.sample_banner.hide()
+        self.body.addWidget(self.sample_banner)
         self._build_tiles()
         self._build_charts()
         self._throttle = QTimer(self)
@@ -179,18 +188,18 @@ class DashboardPage(Page):
         self.body.addWidget(self.custom)
 
     def _build_tiles(self) -> None:
-        grid = QGridLayout()
-        grid.setSpacing(10)
+        # One row of eight on a wide window, two rows of four on a laptop: a tile never
+        # gets too narrow for its figure.
+        self.tile_grid = ReflowGrid(lambda width: 8 if width >= 960 else 4, spacing=10)
         self.tiles: dict[str, KpiTile] = {}
-        for i, (key, label, better) in enumerate(TILES):
+        for key, label, better in TILES:
             tile = KpiTile(key, label, higher_is_better=better)
             # Equal columns whatever the figures' widths: a new figure repaints its tile
             # only, not the row.
             tile.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            grid.addWidget(tile, 0, i)
-            grid.setColumnStretch(i, 1)
+            self.tile_grid.add(tile)
             self.tiles[key] = tile
-        self.body.addLayout(grid)
+        self.body.addWidget(self.tile_grid)
 
     def _build_charts(self) -> None:
         self.messages_chart = MessagesChart()
@@ -203,21 +212,19 @@ class DashboardPage(Page):
         self.charts: dict[str, ChartCard] = {c.key: c for c in (
             self.messages_chart, self.errors_chart, self.latency_chart, self.templates_chart,
             self.funnel_chart, self.scores_chart, self.health_chart)}
-        holder = QWidget()
+        # Two columns (3:2) where there is room, else one: a card is never cut at the right.
+        holder = ReflowGrid(lambda width: 2 if width >= 820 else 1,
+                            stretches=lambda columns: [3, 2] if columns == 2 else [1])
         holder.setObjectName("PageBody")
-        grid = QGridLayout(holder)
-        grid.setContentsMargins(0, 0, 4, 0)
-        grid.setSpacing(12)
-        layout = (("messages", 0, 0), ("errors", 0, 1), ("latency", 1, 0), ("templates", 1, 1),
-                  ("funnel", 2, 0), ("scores", 2, 1), ("health", 3, 0))
-        for key, r, c in layout:
+        holder.grid.setContentsMargins(0, 0, 12, 0)  # room for the vertical scroll bar
+        for key in ("messages", "errors", "latency", "templates", "funnel", "scores", "health"):
             chart = self.charts[key]
             # Fixed: two rows of charts fit under the tiles on a laptop screen.
             chart.setFixedHeight(300)
+            chart.setMinimumWidth(0)
+            chart.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             chart.activated.connect(lambda filters, k=key: self._open_messages(k, filters))
-            grid.addWidget(chart, r, c, 1, 2 if key == "health" else 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+            holder.add(chart, full_row=key == "health")
         scroll = QScrollArea()
         scroll.setObjectName("PageScroll")
         scroll.setWidgetResizable(True)
@@ -233,6 +240,28 @@ class DashboardPage(Page):
         if self.number is not None and chart not in ALL_NUMBERS_CHARTS:
             filters = {**filters, "number": self.number}
         self.open_messages.emit(filters)
+
+    def generate_sample(self) -> None:
+        """One click: three days of simulated traffic through the processor and the ingest."""
+        from easymo_core.sandbox.history import generate_history
+
+        self.sample_banner.action.setEnabled(False)
+        self.sample_banner.set_text("Generating three days of sample traffic…")
+        self.jobs.submit(generate_history, self.services, name="sample traffic", owner=self,
+                         on_result=self._sample_done, on_error=self._sample_failed,
+                         on_done=lambda: self.sample_banner.action.setEnabled(True))
+
+    def _sample_done(self, result: Any) -> None:
+        self.sample_banner.hide()
+        self.hub.success("Sample traffic added",
+                         f"{result.sent:,} sent and {result.received:,} received over "
+                         f"{result.days} days, marked as sandbox history")
+        self.set_period(PeriodChoice("7d"))
+
+    def _sample_failed(self, exc: object) -> None:
+        from app.errors import one_line
+
+        self.sample_banner.set_text(f"No sample traffic: {one_line(exc)}")  # type: ignore[arg-type]
 
     # -- period ----------------------------------------------------------------------
     def _period_clicked(self, key: str) -> None:
@@ -394,6 +423,9 @@ class DashboardPage(Page):
 
     def _finish(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        empty = snap.board.totals.sent == 0 and snap.board.engagement.messages_in == 0
+        self.sample_banner.setVisible(self.sandbox and empty and snap.choice.name == "24h"
+                                      and self.number is None)
         self._fill_numbers(snap.numbers)
         for key in ALL_NUMBERS_CHARTS:
             self.charts[key].set_scope(_scope(snap))
@@ -422,8 +454,9 @@ class DashboardPage(Page):
         lat, plat = b.latency, p.latency
         tiles["p95"].set_figure(fmt_ms(lat.delivery_p95_ms),
                                 change(lat.delivery_p95_ms, plat.delivery_p95_ms),
-                                f"sent → delivered, p50 {fmt_ms(lat.delivery_p50_ms)}, "
-                                f"{lat.delivery_count:,} receipts")
+                                f"95% of messages were delivered within this time of being "
+                                f"sent; typically {fmt_ms(lat.delivery_p50_ms)} "
+                                f"({lat.delivery_count:,} receipts)")
         tiles["active_users"].set_figure(f"{e.active_users:,}",
                                          change(e.active_users, pe.active_users),
                                          "contacts who wrote in the period")

@@ -118,6 +118,7 @@ class MessageDetailPane(QScrollArea):
         raw_title.setObjectName("SectionTitle")
         self.box.addWidget(raw_title)
         self.raw = QPlainTextEdit()
+        self.raw.setTabChangesFocus(True)  # read only: Tab moves on to the next control
         self.raw.setObjectName("RawPayloads")
         self.raw.setReadOnly(True)
         self.raw.setMinimumHeight(140)
@@ -149,9 +150,10 @@ class MessageDetailPane(QScrollArea):
         who = fmt_phone(m.get("contact_wa_id", ""))
         self.heading.setText(f"{str(m.get('type', '')).capitalize()} {direction} {who}")
         wamid = str(m.get("wamid") or "")
-        short = wamid if len(wamid) <= 40 else wamid[:39] + "…"
-        self.sub.setText(f"#{m.get('id')}{template} · source {m.get('source')}"
-                         + (f"\n{short}" if wamid else ""))
+        from app.models.timeline import short_id
+
+        self.sub.setText(f"#{m.get('id')}{template} · via {m.get('source')}"
+                         + (f"\nMeta's message id {short_id(wamid, 32)}" if wamid else ""))
         self.sub.setToolTip(wamid)
         self.badge.set_status(str(m.get("status") or ""))
         self.preview.set_message(loaded.preview)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import shortcuts
 from app.hub import Hub
 from app.models.log_model import BODY, COLUMNS, STATUS, LogModel
 from app.number_label import number_label
@@ -36,6 +39,7 @@ from app.views.message_detail import MessageDetailPane, load_detail
 from app.views.page import Page, card
 from app.widgets.badge import StatusBadgeDelegate
 from app.widgets.choice_menu import refill
+from app.widgets.column_fit import ColumnFitter
 from app.workers import Jobs
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.models import MESSAGE_STATUSES
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 PERIODS = (("All time", None), ("Last 24 hours", 1.0), ("Last 7 days", 7.0), ("Last 30 days", 30.0))
 TYPES = ("text", "template", "interactive", "reply", "image", "document", "audio", "video",
          "location", "sticker")
+WIDE_FILTERS = 1400  # the page's width from which the searches and drop-downs share a row
 SEARCH_HELP = (
     "Searches message text anywhere, ignoring case. Text search reads every message in the "
     "period and filters chosen (no index can serve a match in the middle of a text), so on a "
@@ -78,6 +83,8 @@ class MessagesPage(Page):
         table_box = QHBoxLayout(table_card)
         table_box.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
+        # Tab leaves the table for the next control; arrows move between cells.
+        self.table.setTabKeyNavigation(False)
         self.table.setObjectName("MessagesTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -98,6 +105,8 @@ class MessagesPage(Page):
                 header.resizeSection(col, fm.horizontalAdvance(sample) + 22)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(BODY, QHeaderView.ResizeMode.Stretch)
+        # Narrow: type, then direction, then error give way; the message text stays.
+        self.column_fit = ColumnFitter(self.table, BODY, [3, 1, 6])
         self.table.setItemDelegateForColumn(STATUS, StatusBadgeDelegate(self.table))
         self.table.selectionModel().selectionChanged.connect(self._selected)
         table_box.addWidget(self.table)
@@ -116,6 +125,7 @@ class MessagesPage(Page):
         splitter.setSizes([790, 440])
         self.body.addWidget(splitter, 1)
         self.selected_id: int | None = None
+        self._open_conversation_next = False
         self._conversation_for: tuple[str, int] | None = None
         self._export_job: Any | None = None
         self.last_export: Any | None = None
@@ -123,14 +133,23 @@ class MessagesPage(Page):
         hub.messages_changed.connect(self._feed)
         self._started = False
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_FILTERS
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.filter_rows.direction() != direction:
+            self.filter_rows.setDirection(direction)
+
     # -- filters ---------------------------------------------------------------------
     def _build_filters(self) -> None:
         row = QHBoxLayout()
         row.setSpacing(8)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search message text or wamid.…")
+        self.search.setPlaceholderText("Search message text or message id (wamid)…")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip(SEARCH_HELP)
+        self.search.setToolTip(f"{SEARCH_HELP}\n\nShortcut: {shortcuts.native('Ctrl+F')}")
+        self.search.setAccessibleName("Search messages")
+        shortcuts.bind(self, shortcuts.FIND, lambda: shortcuts.focus_search(self.search))
         self.search.setMinimumWidth(200)
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("Phone")
@@ -153,10 +172,18 @@ class MessagesPage(Page):
         self.period.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for w in (self.search, self.phone):
             row.addWidget(w, 2 if w is self.search else 1)
+        combos = QHBoxLayout()
+        combos.setSpacing(8)
         for combo in (self.status, self.direction, self.type, self.template, self.error, self.number,
                       self.period):
-            row.addWidget(combo)
-        self.body.addLayout(row)
+            combos.addWidget(combo, 1)
+        # One row on a wide window; the searches above the drop-downs on a narrow one, so
+        # the search field keeps room for what is typed.
+        self.filter_rows = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.filter_rows.setSpacing(8)
+        self.filter_rows.addLayout(row, 3)
+        self.filter_rows.addLayout(combos, 4)
+        self.body.addLayout(self.filter_rows)
         info = QHBoxLayout()
         self.count_label = QLabel("…")
         self.count_label.setObjectName("Muted")
@@ -248,9 +275,19 @@ class MessagesPage(Page):
         # One number (the usual single-profile database) needs no menu to choose it.
         self.number.setVisible(self.number.count() > 2 or self.number.currentData() is not None)
 
+    def open_contact(self, wa_id: str) -> None:
+        """The conversation with ``wa_id`` (a click on the Flows page's contacts)."""
+        self._open_conversation_next = True
+        self.selected_id = None
+        self.set_filter(phone=wa_id, search="", status=None, direction=None, type=None,
+                        template=None, error_code=None)
+
     def _loaded(self, rows: int, exhausted: bool) -> None:
-        if rows and self.selected_id is None:
+        if rows and (self.selected_id is None or self._open_conversation_next):
             self.table.selectRow(0)
+            if self._open_conversation_next:
+                self._open_conversation_next = False
+                self.open_conversation()
         elif not rows:
             self.detail.clear("No message matches these filters." if not self.model.filter.is_empty
                               else "No message yet: send one from Compose.")

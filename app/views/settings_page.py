@@ -12,8 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -41,6 +44,8 @@ from easymo_core.secrets import has_secret, set_secret
 
 TestConnection = Callable[[Profile, "str | None"], Any]
 NEW = "+ New profile"
+SIDE_WIDTH = 340
+WIDE_SETTINGS = 1150  # the page's width from which the Connection card fits beside the form
 _FALLBACK_LABELS = {
     "other_language": "Another approved language of the same template",
     "text_in_window": "The template as plain text, inside the 24-hour window",
@@ -82,18 +87,20 @@ class SettingsPage(Page):
         self.active = active
         self.current: Profile | None = None
 
+        self._build_theme_choice()
         row = QHBoxLayout()
         row.setSpacing(14)
         self.body.addLayout(row, 1)
         self.profiles = QListWidget()
         self.profiles.setObjectName("ProfileList")
-        self.profiles.setMaximumWidth(220)
+        self.profiles.setMaximumWidth(200)
         self.profiles.currentTextChanged.connect(self._chosen)
         row.addWidget(self.profiles)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setObjectName("PageScroll")
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         holder = QWidget()
         holder.setObjectName("PageBody")
         column = QVBoxLayout(holder)
@@ -104,19 +111,64 @@ class SettingsPage(Page):
         self.banner = Banner("error", "", closable=True)
         self.banner.hide()
         column.addWidget(self.banner)
-        column.addWidget(self._build_form())
-        column.addStretch(1)
+        # The Connection card beside the form on a wide window, under it on a narrow one
+        # (see resizeEvent), so the form always keeps the width its fields need.
+        self.pair = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.pair.setSpacing(14)
+        self.pair.addWidget(self._build_form(), 1)
         side = QVBoxLayout()
         side.addWidget(self._build_test())
         side.addStretch(1)
-        holder_side = QWidget()
-        holder_side.setLayout(side)
-        holder_side.setFixedWidth(360)
+        self.side = QWidget()
+        self.side.setLayout(side)
+        self.side.setFixedWidth(SIDE_WIDTH)
         side.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(holder_side)
+        self.pair.addWidget(self.side)
+        column.addLayout(self.pair)
+        column.addStretch(1)
         self.reload()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_SETTINGS
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.pair.direction() != direction:
+            self.pair.setDirection(direction)
+            if wide:
+                self.side.setFixedWidth(SIDE_WIDTH)
+            else:
+                self.side.setMinimumWidth(0)
+                self.side.setMaximumWidth(16_777_215)
+
     # -- building --------------------------------------------------------------------
+    def _build_theme_choice(self) -> None:
+        """The console's look, for this computer (not a profile's setting)."""
+        from app import theme
+
+        label = QLabel("Theme")
+        label.setObjectName("Muted")
+        self.theme_choice = QComboBox()
+        self.theme_choice.setObjectName("ThemeChoice")
+        self.theme_choice.setAccessibleName("Theme")
+        self.theme_choice.setToolTip("Light or dark; System follows your desktop's setting")
+        for text, key in (("System", "system"), ("Light", "light"), ("Dark", "dark")):
+            self.theme_choice.addItem(text, key)
+        self.theme_choice.setCurrentIndex(self.theme_choice.findData(theme.saved_choice()))
+        self.theme_choice.currentIndexChanged.connect(self._theme_chosen)
+        self.header_actions.addWidget(label)
+        self.header_actions.addWidget(self.theme_choice)
+
+    def _theme_chosen(self, _index: int) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from app import theme
+
+        choice = self.theme_choice.currentData()
+        theme.save_choice(choice)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, choice)
+
     def _build_form(self) -> QWidget:
         frame = card()
         box = QVBoxLayout(frame)
@@ -139,6 +191,8 @@ class SettingsPage(Page):
         self.sandbox_note.setObjectName("Hint")
         box.addWidget(self.sandbox_note)
         form = QFormLayout()
+        # A narrow window puts each label above its field instead of squeezing the field.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(8)
         form.setHorizontalSpacing(14)
         self.name = QLineEdit()
@@ -150,7 +204,7 @@ class SettingsPage(Page):
         self.phone_number_id = QLineEdit()
         self.phone_number_id.setPlaceholderText("Phone-number id from WhatsApp Manager > API Setup")
         self.waba_id = QLineEdit()
-        self.waba_id.setPlaceholderText("WhatsApp Business Account id")
+        self.waba_id.setPlaceholderText("WhatsApp Business Account (WABA) id, in WhatsApp Manager")
         self.db_url = QLineEdit()
         self.db_url.setPlaceholderText("postgresql://user@host:5432/easymo  or  sqlite:///path")
         self.verify_token = QLineEdit()
@@ -163,14 +217,14 @@ class SettingsPage(Page):
         self.alert_error_rate.setObjectName("AlertErrorRate")
         self.alert_error_rate.setRange(0.1, 100.0)
         self.alert_error_rate.setDecimals(1)
-        self.alert_error_rate.setSuffix(" % of sent messages failed")
+        self.alert_error_rate.setSuffix(" % failed")
         self.alert_error_rate.setToolTip("The dashboard warns when the period's failure rate "
                                          "goes above this (from 20 sent messages on).")
         self.alert_lag = QDoubleSpinBox()
         self.alert_lag.setObjectName("AlertWebhookLag")
         self.alert_lag.setRange(1.0, 86_400.0)
         self.alert_lag.setDecimals(0)
-        self.alert_lag.setSuffix(" s average webhook lag")
+        self.alert_lag.setSuffix(" s average delay")
         self.alert_lag.setToolTip("The dashboard warns when webhooks are recorded this long "
                                   "after Meta sent them, on average.")
         self.token = QLineEdit()
@@ -193,12 +247,12 @@ class SettingsPage(Page):
         form.addRow("Graph API URL", self.graph_url)
         form.addRow("Graph API version", self.graph_version)
         form.addRow("Phone-number id", self.phone_number_id)
-        form.addRow("WABA id", self.waba_id)
+        form.addRow("Business account id", self.waba_id)
         form.addRow("Database URL", self.db_url)
         form.addRow("Verify token", self.verify_token)
         form.addRow("Sending pace", self.mps)
-        form.addRow("Alert above", self.alert_error_rate)
-        form.addRow("Alert above", self.alert_lag)
+        form.addRow("Failure alert", self.alert_error_rate)
+        form.addRow("Webhook delay alert", self.alert_lag)
         form.addRow("Access token", _stack(self.token, self.token_state))
         form.addRow("App secret", _stack(self.app_secret, self.secret_state))
         box.addLayout(form)

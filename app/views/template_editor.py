@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -103,6 +105,10 @@ class TemplateEditor(QDialog):
         self.setWindowTitle({"new": "New template", "language": "Add a language",
                              "duplicate": "Duplicate template"}[mode])
         self.resize(1120, 780)
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        if screen is not None:  # never larger than a laptop's screen
+            area = screen.availableGeometry()
+            self.resize(min(1120, area.width() - 40), min(780, area.height() - 60))
         self._example_values: dict[tuple[str, str], str] = {}
         self._example_edits: dict[tuple[str, str], QLineEdit] = {}
         self.rows: list[ButtonRow] = []
@@ -112,10 +118,51 @@ class TemplateEditor(QDialog):
         self._validate_timer.setInterval(120)
         self._validate_timer.timeout.connect(self.validate_now)
         self._ready = False  # widgets fire change signals while the form is still being built
+        self._closing = False
         self._build()
         self._ready = True
         self._load(initial)
+        if initial is None:
+            self.errors.track_touches()  # a blank form shows no errors until typed in
         self.validate_now()
+        self._pristine = self._snapshot()
+
+    # -- closing ---------------------------------------------------------------------
+    def _snapshot(self) -> Any:
+        try:
+            return self.definition()
+        except Exception:
+            return None
+
+    def has_changes(self) -> bool:
+        return self._snapshot() != self._pristine
+
+    def ask_discard(self) -> bool:
+        """True when the user agrees to lose the edits (a question box; tests replace it)."""
+        answer = QMessageBox.question(
+            self, "Discard changes?",
+            "This template has changes that were not submitted. Discard them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def reject(self) -> None:
+        """Esc and Cancel: never throw edits away unasked."""
+        if not self._closing and self.has_changes() and not self.ask_discard():
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The title bar's close button asks too; a close by the program (the window
+        # shutting down) does not.
+        if event.spontaneous() and self.has_changes() and not self.ask_discard():
+            event.ignore()
+            return
+        self._closing = True
+        try:
+            super().closeEvent(event)
+        finally:
+            self._closing = False
 
     # -- layout ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -221,8 +268,8 @@ class TemplateEditor(QDialog):
         self.language.setAccessibleName("Language")
         self.language_error = _error_label()
         self.param_format = QComboBox()
-        self.param_format.addItem("Positional  {{1}}", "POSITIONAL")
-        self.param_format.addItem("Named  {{first_name}}", "NAMED")
+        self.param_format.addItem("Numbered: {{1}}, {{2}}…", "POSITIONAL")
+        self.param_format.addItem("Named: {{first_name}}…", "NAMED")
         self.format_error = _error_label()
         for label, widget, error in (
             ("Name", self.name, self.name_error),
@@ -303,6 +350,7 @@ class TemplateEditor(QDialog):
         tools.addWidget(add_var)
         tools.addStretch(1)
         self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)  # Tab moves on; a message has no tab characters
         self.body.setPlaceholderText("Hi {{1}}, your order {{2}} ships today.")
         self.body.setMinimumHeight(96)
         self.body.setMaximumHeight(150)
@@ -565,6 +613,7 @@ class TemplateEditor(QDialog):
 
     # -- submit ----------------------------------------------------------------------
     def submit(self) -> None:
+        self.errors.reveal_all()
         if self.validate_now() and any(p.is_error for p in self.problems):
             return
         defn = self.definition()

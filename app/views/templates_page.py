@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import shortcuts
 from app.hub import Hub
 from app.models.preview import template_preview
 from app.models.templates_model import (
@@ -39,6 +40,7 @@ from app.watchers import publish_sync
 from app.widgets.badge import StatusBadge, StatusBadgeDelegate
 from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
+from app.widgets.column_fit import ColumnFitter
 from app.widgets.spinner import Spinner
 from app.workers import Jobs
 
@@ -97,6 +99,8 @@ class TemplatesPage(Page):
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search", "#8696a0", 16), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName("Search templates")
+        self.search.setToolTip(shortcuts.with_key("Search by name or text", shortcuts.FIND))
+        shortcuts.bind(self, shortcuts.FIND, lambda: shortcuts.focus_search(self.search))
         self.search.textChanged.connect(self.proxy.set_search)
         row.addWidget(self.search, 2)
         self.status_filter = self._filter_combo("All statuses", self.proxy.set_status)
@@ -122,6 +126,8 @@ class TemplatesPage(Page):
 
     def _build_table(self) -> QWidget:
         self.table = QTableView()
+        # Tab leaves the table for the next control; arrows move between cells.
+        self.table.setTabKeyNavigation(False)
         self.table.setObjectName("TemplatesTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -141,6 +147,8 @@ class TemplatesPage(Page):
         for column, width in ((1, 98), (2, 118), (3, 112), (4, 96), (5, 118)):
             header.resizeSection(column, width)
         header.setHighlightSections(False)
+        # Narrow: the update time, then the category and quality give way; the name stays.
+        self.column_fit = ColumnFitter(self.table, 0, [5, 2, 4], min_stretch=150)
         self.badges = StatusBadgeDelegate(self.table)
         self.table.setItemDelegateForColumn(STATUS, self.badges)
         self.table.setItemDelegateForColumn(QUALITY, self.badges)

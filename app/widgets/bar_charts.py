@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from app.widgets.chart_card import COLORS, ChartCard, brush, fmt_pct, index_at, y_floor
@@ -29,7 +30,10 @@ class ErrorsChart(ChartCard):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=brush(COLORS["failed"], 220),
                                     pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
-        self.plot.getPlotItem().setLabel("left", "failed")
+        self.plot.getPlotItem().setLabel("left", "failed messages")
+        self.plot.getPlotItem().setLabel("bottom", "Meta error code and kind")
+        # Codes are names, not quantities: no "(x0.001)" scaling of the axis.
+        self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.rows: list[Any] = []
         self.days: float | None = None
 
@@ -37,7 +41,8 @@ class ErrorsChart(ChartCard):
         self.rows, self.days = rows, days
         self.set_bars(self.bars, x=np.arange(len(rows), dtype=float),
                       height=np.array([r.failures for r in rows], dtype=float))
-        _ticks(self, [str(r.code) if r.code is not None else "no code" for r in rows])
+        _ticks(self, [f"{r.code} {r.family.replace('_', ' ')}" if r.code is not None else "no code"
+                      for r in rows], limit=22)
         _x_range(self, len(rows))
         y_floor(self, float(max((r.failures for r in rows), default=0)))
         self.set_note("" if rows else "No failed message in this period.")
@@ -92,11 +97,19 @@ class TemplatesChart(ChartCard):
         item.setLabel("bottom", "% of sent")
         item.invertY(True)  # the first template on top
         item.showGrid(x=True, y=False, alpha=0.12)
-        self.set_legend([(name, color) for _k, name, color in TEMPLATE_BARS])
+        # Textures as well as colours (and always this order, top to bottom): the three
+        # bars tell apart without colour vision.
+        textures = (Qt.BrushStyle.SolidPattern, Qt.BrushStyle.Dense2Pattern,
+                    Qt.BrushStyle.BDiagPattern)
+        self.set_legend([(name, color) for _k, name, color in TEMPLATE_BARS],
+                        marks={name: mark for (_k, name, _c), mark in zip(TEMPLATE_BARS, "■▓▨",
+                                                                          strict=True)})
         self.bars = {}
         for i, (key, _name, color) in enumerate(TEMPLATE_BARS):
-            bar = pg.BarGraphItem(x0=[], y=[], width=[], height=0.26, brush=brush(color, 220),
-                                  pen=pg.mkPen(None))
+            fill = brush(color, 220)
+            fill.setStyle(textures[i])
+            bar = pg.BarGraphItem(x0=[], y=[], width=[], height=0.26, brush=fill,
+                                  pen=pg.mkPen(color))
             item.addItem(bar)
             self.bars[key] = (bar, (i - 1) * 0.27)
         self.all_rows: list[Any] = []
@@ -210,11 +223,12 @@ class ScoresChart(ChartCard):
     """Active contacts per engagement-score decile."""
 
     def __init__(self) -> None:
-        super().__init__("scores", "Engagement score distribution")
+        super().__init__("scores", "Engagement score (0–100) of active contacts")
         self.bars = pg.BarGraphItem(x=np.arange(10, dtype=float), height=np.zeros(10), width=0.8,
                                     brush=brush(COLORS["received"], 190), pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
         self.plot.getPlotItem().setLabel("left", "contacts")
+        self.plot.getPlotItem().setLabel("bottom", "engagement score, out of 100")
         _ticks(self, [f"{10 * i}" for i in range(10)])
         _x_range(self, 10)
         self.counts: list[int] = [0] * 10
@@ -225,8 +239,8 @@ class ScoresChart(ChartCard):
         self.set_bars(self.bars, height=np.array(self.counts, dtype=float))
         y_floor(self, float(max(self.counts)))
         self.set_note("" if any(self.counts) else "No active contact in this period.")
-        self.title.setText("Engagement score distribution" +
-                           (f" · average {average:.1f}" if average is not None else ""))
+        self.title.setText("Engagement score (0–100) of active contacts" +
+                           (f" · average {average:.0f} / 100" if average is not None else ""))
 
     def hover_text(self, x: float, y: float) -> str | None:
         i = index_at(10, x)

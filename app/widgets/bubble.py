@@ -79,9 +79,12 @@ class _Fonts:
 
 
 def _fonts(base: QFont) -> _Fonts:
+    # Sizes drawn against a 13 px body, scaled to the system font's points (app/theme.py).
+    base_pt = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
+
     def sized(px: float, bold: bool = False) -> QFont:
         font = QFont(base)
-        font.setPixelSize(round(px))
+        font.setPointSizeF(base_pt * px / 13.0)
         font.setBold(bold)
         return font
 

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from easymo_core.exports.csv_cells import safe_row
 
-AXIS = "#667781"
 GRID_ALPHA = 0.12
 COLORS = {
     "pending": "#aebac1",
@@ -78,6 +77,7 @@ class ChartCard(QFrame):
         self.menu_button.setObjectName("ChartMenu")
         self.menu_button.setText("⋯")
         self.menu_button.setToolTip("Export this chart")
+        self.menu_button.setAccessibleName(f"Export {title}")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self.menu_button)
         self.menu.addAction("Save chart as PNG…", self.choose_png)
@@ -92,7 +92,9 @@ class ChartCard(QFrame):
         self.legend.hide()
         box.addWidget(self.legend)
         axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if time_axis else {}
-        self.plot = pg.PlotWidget(axisItems=axes, background="#ffffff")
+        from app import theme
+
+        self.plot = pg.PlotWidget(axisItems=axes, background=theme.paint("chart_bg"))
         self.plot.setObjectName(f"Chart_{key}")
         self.plot.setMinimumHeight(190)
         item = self.plot.getPlotItem()
@@ -103,12 +105,11 @@ class ChartCard(QFrame):
         item.setMouseEnabled(x=False, y=False)
         item.showGrid(x=False, y=True, alpha=GRID_ALPHA)
         for name in ("left", "bottom", "right"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(AXIS))
-            axis.setTextPen(pg.mkPen(AXIS))
             # Axis text is the costliest paint of a chart; cached as a pixmap, a live update
             # that leaves the ticks alone blits it instead of drawing the text again.
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._recolor(theme.current())
+        theme.notifier().changed.connect(self._recolor)
         self.vb = item.getViewBox()
         box.addWidget(self.plot, 1)
         self.note = QLabel("")
@@ -121,6 +122,19 @@ class ChartCard(QFrame):
         # Rate-limited: a tooltip per mouse event would cost more than the chart itself.
         self._hover_proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30, slot=self._moved)
         scene.sigMouseClicked.connect(self._clicked)
+
+    def _recolor(self, _theme: str) -> None:
+        from app import theme
+
+        axis_color = theme.paint("axis")
+        self.plot.setBackground(theme.paint("chart_bg"))
+        item = self.plot.getPlotItem()
+        for name in ("left", "bottom", "right"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(axis_color))
+            axis.setTextPen(pg.mkPen(axis_color))
+            axis.picture = None  # drop the cached text drawn in the other theme
+            axis.update()
 
     # -- what subclasses answer ------------------------------------------------------
     def hover_text(self, x: float, y: float) -> str | None:
@@ -218,17 +232,27 @@ class ChartCard(QFrame):
         path, _ = QFileDialog.getSaveFileName(self, "Save chart as PNG", self._default_name("png"),
                                               "PNG images (*.png)")
         if path:
-            self.export_png(Path(path))
+            self._export(self.export_png, Path(path))
 
     def choose_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save chart data as CSV",
                                               self._default_name("csv"), "CSV files (*.csv)")
         if path:
-            self.export_csv(Path(path))
+            self._export(self.export_csv, Path(path))
+
+    def _export(self, write: Any, path: Path) -> None:
+        """A folder that cannot be written says so under the chart, not as a crash."""
+        try:
+            write(path)
+        except OSError as exc:
+            from app.errors import describe
+
+            message, _hint = describe(exc)
+            self.set_note(f"Not saved: {message}. Choose another folder or file name.")
 
     def export_png(self, path: Path) -> None:
         if not self.plot.grab().save(str(path), "PNG"):
-            raise OSError(f"cannot write {path}")
+            raise OSError(f"cannot write {path}")  # Qt says no more than that
 
     def export_csv(self, path: Path) -> int:
         """Write the chart's data; returns the number of rows."""
@@ -267,8 +291,18 @@ def nice_ceiling(value: float) -> float:
 
 
 def y_floor(chart: ChartCard, top: float) -> None:
-    """Counts start at zero; an empty chart still shows a sensible 0..1 axis."""
-    chart.set_range("y", 0, nice_ceiling(top * 1.04))
+    """Counts start at zero; an empty chart still shows a sensible 0..1 axis, and a count
+    axis is marked in whole numbers (never "0.5 failed")."""
+    ceiling = nice_ceiling(top * 1.04)
+    chart.set_range("y", 0, ceiling)
+    step = 1.0 if ceiling <= 5 else 2.0 if ceiling <= 10 else None
+    if chart._memo.get("count_step") != step:
+        chart._memo["count_step"] = step
+        axis = chart.plot.getPlotItem().getAxis("left")
+        if step is None:
+            axis.setTickSpacing()  # larger counts: pyqtgraph's own steps (5, 10, 50…) are whole
+        else:
+            axis.setTickSpacing(step, step)
 
 
 def local_time(ms: int, with_date: bool = True) -> str:

@@ -9,10 +9,11 @@ path with no widget of its own goes to the nearest registered parent ("buttons[1
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QLabel, QWidget
 
 _PARENT_RE = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
@@ -35,12 +36,55 @@ def _restyle(widget: QWidget) -> None:
     style.polish(widget)
 
 
+class _Toucher(QObject):
+    """Tells FieldErrors that the user typed in, or left, one field's widget."""
+
+    def __init__(self, path: str, touch: Callable[[str], None], widget: QWidget) -> None:
+        super().__init__(widget)
+        self.path, self.touch = path, touch
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.FocusOut, QEvent.Type.KeyPress):
+            self.touch(self.path)
+        return False
+
+
 class FieldErrors:
     def __init__(self, general: QLabel | None = None) -> None:
         self.general = general
         self._slots: dict[str, _Slot] = {}
         self._widgets: dict[str, QWidget] = {}
         self.shown: dict[str, list[str]] = {}
+        # None: every problem shows. A set: only problems of fields the user touched (a blank
+        # form is not a list of mistakes); reveal_all() when they try to submit.
+        self.touched: set[str] | None = None
+        self._last: list[Any] = []
+
+    def track_touches(self) -> None:
+        self.touched = set()
+        self.show(self._last)
+
+    def reveal_all(self) -> None:
+        self.touched = None
+        self.show(self._last)
+
+    def touch(self, path: str) -> None:
+        if self.touched is not None and path not in self.touched:
+            self.touched.add(path)
+            self.show(self._last)
+
+    def _watch(self, path: str, widget: QWidget) -> None:
+        widget.installEventFilter(_Toucher(path, self.touch, widget))
+
+    def _visible(self, problem: Any) -> bool:
+        if self.touched is None:
+            return True
+        probe: str | None = str(problem.field)
+        while probe is not None:
+            if probe in self.touched:
+                return True
+            probe = parent_path(probe)
+        return False
 
     def register(self, path: str, label: QLabel, *widgets: QWidget) -> None:
         """Problems for ``path`` (and its children without a slot) appear in ``label``."""
@@ -50,10 +94,12 @@ class FieldErrors:
         self._slots[path] = _Slot(label, list(widgets))
         for w in widgets:
             self._widgets.setdefault(path, w)
+            self._watch(path, w)
 
     def mark(self, path: str, widget: QWidget) -> None:
         """``widget`` gets the red border for problems on exactly ``path``."""
         self._widgets[path] = widget
+        self._watch(path, widget)
 
     def unregister_prefix(self, prefix: str) -> None:
         for path in [p for p in self._slots if p.startswith(prefix)]:
@@ -71,10 +117,12 @@ class FieldErrors:
 
     def show(self, problems: Iterable[Any]) -> None:
         """Replace what is shown with ``problems`` (objects with field/message/is_error)."""
+        self._last = list(problems)
+        visible = [p for p in self._last if self._visible(p)]
         by_slot: dict[str, list[Any]] = {}
         leftovers: list[Any] = []
         flagged: set[str] = set()
-        for problem in problems:
+        for problem in visible:
             slot = self.slot_for(problem.field)
             if slot is None:
                 leftovers.append(problem)

@@ -42,7 +42,8 @@ class KpiTile(QFrame):
         self.value.setText(value)
         self.setToolTip(tooltip)
         if change is None:
-            text, trend = ("– vs previous" if not self.scope else "–"), "flat"
+            # Nothing earlier to compare with (a new profile, an empty previous period).
+            text, trend = ("no earlier figures" if not self.scope else "–"), "flat"
         else:
             arrow = "▲" if change > 0 else "▼" if change < 0 else "■"
             unit = " pt" if points else "%"

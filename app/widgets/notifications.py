@@ -1,4 +1,5 @@
-"""The notification area: toasts over the bottom-right corner, and a history for the bell.
+"""The notification area: toasts in a strip under the page (or over the bottom-right corner),
+and a history for the bell.
 
 Everything the hub's ``notify`` carries lands here: sync results, review changes, failed
 sends and worker errors. Errors stay until dismissed; the rest fade out on their own.
@@ -62,21 +63,28 @@ class Toast(QFrame):
 
 
 class NotificationArea(QWidget):
-    """Overlay child of the window's central widget; follows its size."""
+    """Overlay child of the window's central widget; follows its size. ``docked``: a strip
+    in the host's layout under the page instead, which never covers a page's buttons (the
+    page gives up the strip's height while a toast shows)."""
 
     changed = Signal()
 
-    def __init__(self, hub: Hub, host: QWidget) -> None:
+    def __init__(self, hub: Hub, host: QWidget, *, docked: bool = False) -> None:
         super().__init__(host)
+        self.docked = docked
         self.setObjectName("NotificationArea")
         self.history: deque[Notification] = deque(maxlen=200)
         self.unread = 0
         # Our own list: a toast added to a shown layout is only shown on the next event loop.
         self._toasts: list[Toast] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        # Docked: side by side in one row, so a strip of one toast's height is all the page
+        # gives up; floating: stacked upwards from the corner.
+        self._layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(self) if docked else QVBoxLayout(self)
+        self._layout.setContentsMargins(*((16, 6, 16, 8) if docked else (0, 0, 0, 0)))
         self._layout.setSpacing(8)
-        self._layout.addStretch(1)
+        self.max_toasts = 3 if docked else MAX_TOASTS
+        if not docked:
+            self._layout.addStretch(1)
         # The window calls reposition() from its resizeEvent: an event filter on the host
         # would run Python for every one of its events.
         hub.notify.connect(self.push)
@@ -89,13 +97,16 @@ class NotificationArea(QWidget):
         self.history.appendleft(note)
         self.unread += 1
         toast = Toast(note, self)
+        if self.docked:
+            toast.setMinimumWidth(0)
+            toast.setMaximumWidth(16_777_215)
         toast.dismissed.connect(self._dismiss)
         self._layout.addWidget(toast)
         toast.show()
         self._toasts.append(toast)
         visible = self.toasts()
         # The oldest go first, except errors, which wait until nothing else is left.
-        while len(visible) > MAX_TOASTS:
+        while len(visible) > self.max_toasts:
             victim = next((t for t in visible if t.note.level != "error"), visible[0])
             self._dismiss(victim)
             visible = self.toasts()
@@ -124,6 +135,9 @@ class NotificationArea(QWidget):
     def _place(self) -> None:
         host = self.parentWidget()
         if host is None:
+            return
+        if self.docked:
+            self.setVisible(bool(self.toasts()))
             return
         width = 360
         # Toasts wrap their text, so their height depends on the width: ask the layout.

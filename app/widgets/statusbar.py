@@ -20,31 +20,61 @@ HEALTH_COLORS = {
 
 
 @cache
-def _dot(color: str) -> QPixmap:
-    pix = QPixmap(20, 20)
+def _dot(color: str, shape: str = "ok") -> QPixmap:
+    """The light: its shape tells the state as well as its colour does (a tick, a cross,
+    a triangle, a ring, a hollow circle), for eyes that do not tell red from green."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPen, QPolygonF
+
+    pix = QPixmap(24, 24)
     pix.setDevicePixelRatio(2.0)
     pix.fill(QColor(0, 0, 0, 0))
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor(color))
-    p.drawEllipse(1, 1, 8, 8)
+    white = QPen(QColor("#ffffff"), 1.4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    if shape == "warn":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(color))
+        p.drawPolygon(QPolygonF([QPointF(6, 0.5), QPointF(11.5, 11), QPointF(0.5, 11)]))
+        p.setPen(white)
+        p.drawLine(QPointF(6, 4.2), QPointF(6, 7.2))
+        p.drawPoint(QPointF(6, 9.2))
+    elif shape in ("busy", "off"):
+        p.setPen(QPen(QColor(color), 1.8))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QPointF(6, 6), 4.4, 4.4)
+        if shape == "busy":
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(color))
+            p.drawEllipse(QPointF(6, 6), 1.6, 1.6)
+    else:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(color))
+        p.drawEllipse(QPointF(6, 6), 5.5, 5.5)
+        p.setPen(white)
+        if shape == "error":
+            p.drawLine(QPointF(4, 4), QPointF(8, 8))
+            p.drawLine(QPointF(8, 4), QPointF(4, 8))
+        else:
+            p.drawLine(QPointF(3.6, 6.2), QPointF(5.3, 7.9))
+            p.drawLine(QPointF(5.3, 7.9), QPointF(8.6, 4.3))
     p.end()
     return pix
 
 
 class _Light(QLabel):
-    """A coloured dot; a pixmap label, so repainting the status bar calls no Python."""
+    """A coloured light; a pixmap label, so repainting the status bar calls no Python."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("HealthLight")
-        self.setFixedSize(10, 10)
-        self.set_color(HEALTH_COLORS["off"])
+        self.setFixedSize(12, 12)
+        self.set_color(HEALTH_COLORS["off"], "off")
 
-    def set_color(self, color: str) -> None:
+    def set_color(self, color: str, shape: str = "ok") -> None:
         self.color = QColor(color)
-        self.setPixmap(_dot(color))
+        self.shape = shape
+        self.setPixmap(_dot(color, shape))
 
 
 class HealthIndicator(QWidget):
@@ -62,12 +92,24 @@ class HealthIndicator(QWidget):
         layout.addWidget(self.text)
         self.health = "off"
         self.detail = ""
+        self.text_width = 330  # pixels; the window narrows it on a small screen
+
+    def set_text_width(self, pixels: int) -> None:
+        if pixels != self.text_width:
+            self.text_width = pixels
+            self._show_text()
+
+    def _show_text(self) -> None:
+        # Cut to the room there is (the whole detail is in the tooltip), never clipped mid-glyph.
+        full = f"{self.label_text}: {self.detail or '—'}"
+        self.text.setText(self.text.fontMetrics().elidedText(
+            full, Qt.TextElideMode.ElideRight, max(60, self.text_width)))
 
     def set_health(self, health: str, detail: str) -> None:
         self.health, self.detail = health, detail
-        self.light.set_color(HEALTH_COLORS.get(health, HEALTH_COLORS["off"]))
-        short = detail if len(detail) <= 48 else detail[:47] + "…"
-        self.text.setText(f"{self.label_text}: {short}")
+        known = health if health in HEALTH_COLORS else "off"
+        self.light.set_color(HEALTH_COLORS[known], known)
+        self._show_text()
         self.setToolTip(f"{self.label_text}: {detail}")
         self.setAccessibleName(f"{self.label_text} {health}: {detail}")
 

@@ -24,6 +24,9 @@ from easymo_core.display import fmt_duration_ms
 STACK = ("read", "delivered", "pending", "failed")
 STACK_LABELS = {"read": "Read", "delivered": "Delivered, not read", "pending": "Sent, no receipt",
                 "failed": "Failed"}
+_B = pg.QtCore.Qt.BrushStyle
+STACK_TEXTURE = {"read": (_B.SolidPattern, "■"), "delivered": (_B.Dense2Pattern, "▓"),
+                 "pending": (_B.Dense4Pattern, "▒"), "failed": (_B.DiagCrossPattern, "▩")}
 # The messages log's status filter for each part.
 STACK_STATUS = {"read": "read", "delivered": "delivered", "pending": "sent", "failed": "failed"}
 
@@ -49,13 +52,17 @@ class MessagesChart(ChartCard):
         item = self.plot.getPlotItem()
         self.bars: dict[str, pg.BarGraphItem] = {}
         for key in STACK:
-            bar = pg.BarGraphItem(x=[], height=[], width=1, y0=[], brush=brush(COLORS[key], 230),
-                                  pen=pg.mkPen(None))
+            fill = brush(COLORS[key], 230)
+            # A texture as well as a colour: the parts tell apart without colour vision.
+            fill.setStyle(STACK_TEXTURE[key][0])
+            bar = pg.BarGraphItem(x=[], height=[], width=1, y0=[], brush=fill,
+                                  pen=pg.mkPen(COLORS[key]))
             item.addItem(bar)
             self.bars[key] = bar
         self.inbound = item.plot([], [], pen=pg.mkPen(COLORS["received"], width=2))
         self.set_legend([(STACK_LABELS[k], COLORS[k]) for k in STACK]
-                        + [("Received", COLORS["received"])], marks={"Received": "━"})
+                        + [("Received", COLORS["received"])],
+                        marks={"Received": "━", **{STACK_LABELS[k]: STACK_TEXTURE[k][1] for k in STACK}})
         item.setLabel("left", "messages")
         self.points: list[Any] = []
         self.step_ms = 3_600_000
@@ -128,10 +135,11 @@ class MessagesChart(ChartCard):
 class LatencyChart(ChartCard):
     """p50 and p95 of sent → delivered and delivered → read, per bucket, on a log scale."""
 
-    LINES = (("delivery_p50_ms", "Delivery p50", COLORS["p50"], False),
-             ("delivery_p95_ms", "Delivery p95", COLORS["p50"], True),
-             ("read_p50_ms", "Read p50", COLORS["p95"], False),
-             ("read_p95_ms", "Read p95", COLORS["p95"], True))
+    # p50 is the typical (median) time, p95 the time 95 % of messages beat: said in words.
+    LINES = (("delivery_p50_ms", "Delivery, typical", COLORS["p50"], False),
+             ("delivery_p95_ms", "Delivery, 95% within", COLORS["p50"], True),
+             ("read_p50_ms", "Read, typical", COLORS["p95"], False),
+             ("read_p95_ms", "Read, 95% within", COLORS["p95"], True))
 
     def __init__(self) -> None:
         super().__init__("latency", "Delivery and read latency", time_axis=True)
@@ -144,9 +152,8 @@ class LatencyChart(ChartCard):
                            else pg.QtCore.Qt.PenStyle.SolidLine)
             # Lines only: point symbols cost more than the lines on every live update.
             self.lines[key] = item.plot([], [], pen=pen, connect="finite")
-        self.set_legend([("Delivery p50", COLORS["p50"]), ("p95", COLORS["p50"]),
-                         ("Read p50", COLORS["p95"]), ("p95 ", COLORS["p95"])],
-                        marks={"Delivery p50": "━", "p95": "┅", "Read p50": "━", "p95 ": "┅"})
+        self.set_legend([(name, color) for _k, name, color, _d in self.LINES],
+                        marks={name: "┅" if dashed else "━" for _k, name, _c, dashed in self.LINES})
         # Readable durations on the log axis instead of powers of ten.
         item.getAxis("left").setTicks([[(math.log10(s), label) for s, label in LOG_TICKS], []])
         self.points: list[Any] = []
@@ -200,8 +207,9 @@ class LatencyChart(ChartCard):
             return None
         p = self.points[i]
         return (f"{local_time(p.start_ms)}\n"
-                f"delivery p50 {fmt_ms(p.delivery_p50_ms)} · p95 {fmt_ms(p.delivery_p95_ms)}\n"
-                f"read p50 {fmt_ms(p.read_p50_ms)} · p95 {fmt_ms(p.read_p95_ms)}")
+                f"delivered: typically {fmt_ms(p.delivery_p50_ms)}, 95% within "
+                f"{fmt_ms(p.delivery_p95_ms)}\n"
+                f"read: typically {fmt_ms(p.read_p50_ms)}, 95% within {fmt_ms(p.read_p95_ms)}")
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         head = ["bucket_start_utc", "delivery_p50_ms", "delivery_p95_ms", "read_p50_ms",

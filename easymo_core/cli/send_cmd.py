@@ -74,6 +74,9 @@ def _report(outcome: SendOutcome, wait: bool, timeout: float, as_json: bool) -> 
             )
             if not as_json:
                 click.echo(f"  error {result['error']}")
+        elif last == "delivered" and not as_json:
+            # Delivered is as far as the network goes: reading is up to the person.
+            click.echo(f"delivered; not read within {timeout:g} s (the recipient has not opened it yet)")
         elif last not in FINAL and not as_json:
             click.echo(
                 f"still {last} after {timeout:g} s (statuses arrive by webhook: is a receiver running?)"

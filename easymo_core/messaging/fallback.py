@@ -60,15 +60,13 @@ def decide(
     why = usable(asked, params)
     if why is None:
         return TemplateDecision(record=asked)
-    what = (
-        f"template {name} ({language}) is {why}"
-        if why != "missing"
-        else (
-            f"template {name} has no {language} translation"
-            if languages
+    if why == "missing":
+        what = f"template {name} has no {language} translation" if languages \
             else f"template {name} does not exist"
-        )
-    )
+    elif why.startswith("parameters"):
+        what = f"template {name} ({language}): {why}"  # not "is parameters do not fit"
+    else:
+        what = f"template {name} ({language}) is {why}"  # is pending, is paused…
     for rule in rules:
         if rule == "other_language":
             for other in sorted(languages, key=lambda r: r.language):

@@ -206,7 +206,8 @@ class MessageProcessor:
             self.clock(),
         )
         if decision.reason is not None:
-            log.warning("template send refused: %s", decision.reason)
+            # INFO: the caller tells the user (the CLI's one error line, the console's banner).
+            log.info("template send refused: %s", decision.reason)
             raise TemplateRefused(
                 decision.reason, hint="sync templates, fix the parameters, or pick another template"
             )

@@ -179,3 +179,26 @@ def test_api_fault_shows_the_error_and_the_window_stays_responsive(
     assert failed, "the hub carries message failures"
     assert worst < 0.25, f"the UI thread stalled for {worst * 1000:.0f} ms"
     control(stack, "faults", {"clear": True})
+
+
+def test_ctrl_enter_sends_and_tab_leaves_the_body(qtbot: Any, page: ComposerPage,
+                                                 stack: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    user_writes(stack)
+    page.show_form("text")
+    body = page.text_form.body
+    page.activateWindow()
+    body.setFocus()
+    qtbot.waitUntil(body.hasFocus, timeout=2_000)
+    qtbot.keyClicks(body, "Ships today")
+    qtbot.keyClick(body, Qt.Key.Key_Tab)
+    # Tab moved on: no tab character in the WhatsApp message.
+    assert body.toPlainText() == "Ships today" and not body.hasFocus()
+    assert "Ctrl+Enter" in page.send_button.toolTip()
+    body.setFocus()
+    qtbot.waitUntil(lambda: page.send_button.isEnabled(), timeout=3_000)
+    qtbot.keyClick(body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.tracker is not None, timeout=10_000)
+    assert body.toPlainText() == "Ships today"  # sent, not a new line
+    qtbot.waitUntil(lambda: page.timeline.step_states().get("accepted") == "done", timeout=10_000)

@@ -248,3 +248,22 @@ def test_desktop_notification_uses_the_tray_or_says_there_is_none(qapp: Any) -> 
     assert shown[0][:2] == ("easyMO alert", "Template x (en) is paused")
     # The offscreen platform has no system tray: nothing to show, and no error.
     assert desktop_notify.notify("t", "x") is desktop_notify.available()
+
+
+def test_an_empty_sandbox_dashboard_offers_sample_traffic_in_one_click(
+        qtbot: Any, session: Any, jobs: Any, hub: Any) -> None:
+    from app.views.dashboard_page import DashboardPage
+
+    page = DashboardPage(session.services, jobs, hub, live=False, sandbox=True)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.activated()
+    qtbot.waitUntil(lambda: page.snapshot is not None, timeout=10_000)
+    assert page.snapshot.board.totals.sent == 0
+    assert not page.sample_banner.isHidden()
+    page.sample_banner.action.click()
+    qtbot.waitUntil(lambda: page.snapshot is not None and page.snapshot.board.totals.sent > 0,
+                    timeout=20_000)
+    assert page.choice.name == "7d" and page.sample_banner.isHidden()
+    assert page.tiles["sent"].value.text() != "0"

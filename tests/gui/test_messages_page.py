@@ -246,3 +246,24 @@ def test_number_filter_is_offered_once_a_second_number_sent(qtbot: Any, tmp_path
         assert p.model.rowCount() == 200
     finally:
         db.dispose()
+
+
+def test_ctrl_f_searches_tab_leaves_the_table_and_narrow_keeps_the_text(
+        qtbot: Any, page: MessagesPage) -> None:
+    from PySide6.QtCore import Qt
+
+    page.activateWindow()
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus, timeout=2_000)
+    qtbot.keyClick(page.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus() and "Ctrl+F" in page.search.toolTip()
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert not page.table.hasFocus()
+    # A laptop-sized page: the message column keeps its room, the type column gives way.
+    header = page.table.horizontalHeader()
+    page.resize(900, 640)
+    qtbot.waitUntil(lambda: header.isSectionHidden(3), timeout=2_000)
+    assert header.sectionSize(5) >= 160
+    assert page.table.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff

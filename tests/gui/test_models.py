@@ -111,7 +111,7 @@ def test_timeline_read_implies_delivered() -> None:
     assert states == {"queued": "done", "accepted": "done", "sent": "done",
                       "delivered": "implied", "read": "done"}
     assert t.finished and not t.failed
-    assert t.steps[1].detail == "wamid.X"
+    assert t.steps[1].detail == "Meta's message id wamid.X"
     assert t.replies[0].kind == "button" and t.replies[0].text == "Track"
     assert replies_of(t)[0].text == "Track"
 

@@ -80,8 +80,10 @@ def test_bad_variable_shows_inline_error_then_submit_goes_pending_then_approved(
     qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10_000)
     editor = page.open_editor("new")
     qtbot.addWidget(editor)
+    # A blank form is not a list of mistakes: nothing is flagged before it is typed in.
+    assert not any(editor.errors.shown.values()) and editor.body_error.isHidden()
     editor.name.setText("shipping_notice")
-    editor.body.setPlainText("Hello {{1}}, your parcel {{3}} ships today from our warehouse.")
+    qtbot.keyClicks(editor.body, "Hello {{1}}, your parcel {{3}} ships today from our warehouse.")
     editor.validate_now()
     # The misnumbered variable is reported under the body, and the body is outlined.
     assert any("misnumbered" in m or "{{3}}" in m for m in editor.errors.messages("body"))
@@ -152,3 +154,51 @@ def test_delete_removes_the_template(qtbot: Any, page: TemplatesPage) -> None:
     assert page.select("promo_spring", "en_US")
     page.delete_selected(confirm=False)
     qtbot.waitUntil(lambda: ("promo_spring", "en_US") not in statuses(page), timeout=10_000)
+
+
+def test_escape_in_the_editor_asks_before_discarding(qtbot: Any, page: TemplatesPage,
+                                                     monkeypatch: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    editor = page.open_editor("new")
+    qtbot.addWidget(editor)
+    editor.show()
+    asked: list[str] = []
+    # Unchanged: Esc closes without a question.
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.isVisible() and not asked
+
+    editor = page.open_editor("new")
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.keyClicks(editor.name, "spring_sale")
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+
+    def question(_parent: Any, title: str, *_a: Any, **_k: Any) -> Any:
+        asked.append(title)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert asked == ["Discard changes?"] and editor.isVisible()
+    assert editor.name.text() == "spring_sale"  # kept editing
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert asked == ["Discard changes?", "Discard changes?"] and not editor.isVisible()
+
+
+def test_ctrl_f_searches_and_tab_leaves_the_table(qtbot: Any, page: TemplatesPage) -> None:
+    from PySide6.QtCore import Qt
+
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10_000)
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus, timeout=2_000)
+    qtbot.keyClick(page.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+    assert "Ctrl+F" in page.search.toolTip()
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert not page.table.hasFocus()

@@ -123,3 +123,28 @@ def test_timeline_view_shows_steps_and_replies(qtbot: Any) -> None:
     assert view.step_states()["read"] == "pending"
     assert view.spinner.spinning
     assert not view.replies_title.isHidden()
+
+
+def test_docked_toasts_take_room_under_the_page_instead_of_covering_it(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    column = QVBoxLayout(host)
+    page = QWidget()
+    button = QPushButton("Delete", page)
+    column.addWidget(page, 1)
+    hub = Hub()
+    area = NotificationArea(hub, host, docked=True)
+    column.addWidget(area)
+    host.resize(900, 600)
+    host.show()
+    assert area.isHidden()
+    hub.info("delivery_window (en_US) submitted", "Status pending")
+    qtbot.waitUntil(lambda: area.isVisible() and area.height() > 30)
+    button.move(10, page.height() - button.height() - 2)  # the page's lowest button
+    qtbot.wait(20)
+    corner = button.mapTo(host, button.rect().bottomRight())
+    assert not area.geometry().contains(corner)
+    area.clear()
+    qtbot.waitUntil(area.isHidden)
