@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -344,13 +345,13 @@ def owner_id() -> str:
 
 
 def _alive(pid: int) -> bool:
+    # psutil, not os.kill(pid, 0): on Windows that call terminates the process it asks about.
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except OSError:  # exists, owned by another user
+    except psutil.AccessDenied:  # exists, owned by another user
         return True
-    return True
 
 
 def _recipient_state(answer: SendOutcome | EasymoError) -> tuple[str, str | None, int | None]:
