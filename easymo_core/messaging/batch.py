@@ -23,12 +23,20 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
-from easymo_core.cloudapi.errors import SendOutcomeUnknown
+from easymo_core.cloudapi.errors import (
+    CloudAPIError,
+    ErrorFamily,
+    GraphAPIError,
+    NetworkError,
+    RequestTimeout,
+    SendOutcomeUnknown,
+)
 from easymo_core.cloudapi.payloads import text_message, validate_message
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.fallback import decide
+from easymo_core.messaging.handoff import HandOff, NotSent
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.outbox import (
     existing_outcome,
@@ -59,6 +67,7 @@ class Sender(Protocol):
     profile: Profile
     ingest: StatusIngest
     clock: Callable[[], datetime]
+    handoff: HandOff
 
     def template_languages(self, name: str) -> list[TemplateRecord]: ...
 
@@ -207,12 +216,25 @@ def _existing(processor: Sender, keys: list[str]) -> dict[str, SendOutcome | Eas
 def _deliver_all(
     processor: Sender, planned: list[_Planned], concurrency: int
 ) -> list[Any]:
-    """The client's answer (a SendResult) or the exception, per planned message."""
+    """The client's answer (a SendResult) or the exception, per planned message.
+
+    Once an answer says the rest would fail alike (the token, the network), no further
+    request is written: the messages still waiting for their turn end NotSent.
+    """
+    halt: list[CloudAPIError] = []
 
     def one(p: _Planned) -> Any:
+        def on_wire() -> None:
+            if halt:
+                raise NotSent(f"not sent: the batch stopped after {halt[0].message}")
+            processor.handoff.mark(p.row_id)
+
         try:
-            return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True)
+            return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True,
+                                                 on_wire=on_wire)
         except Exception as exc:  # every answer is recorded; a bug is raised after that
+            if isinstance(exc, CloudAPIError) and halts_batch(exc):
+                halt.append(exc)
             return exc
 
     if concurrency <= 1 or len(planned) == 1:
@@ -236,6 +258,18 @@ def _deliver_all(
     for worker in workers:
         worker.join()
     return answers
+
+
+def halts_batch(error: CloudAPIError) -> bool:
+    """Whether every other send would fail as this one did: an expired or revoked token, a
+    permission the app lacks, a network that no longer reaches Meta (the request could
+    not even leave). Sending on would only repeat the refusal, once per message (a retry
+    storm against a dead token). A lost answer (SendOutcomeUnknown) does not stop a batch:
+    one slow answer says nothing of the others, and it is reconciled from the statuses."""
+    if isinstance(error, NetworkError | RequestTimeout):
+        return not error.request_sent
+    return isinstance(error, GraphAPIError) and error.family in (
+        ErrorFamily.AUTHENTICATION, ErrorFamily.PERMISSION)
 
 
 def _record(processor: Sender, planned: list[_Planned], answers: list[Any]) -> list[SendOutcome]:
@@ -293,4 +327,4 @@ def _record(processor: Sender, planned: list[_Planned], answers: list[Any]) -> l
     return outcomes
 
 
-__all__ = ["DEFAULT_CONCURRENCY", "Sender", "TemplateRequest", "send_template_batch"]
+__all__ = ["DEFAULT_CONCURRENCY", "Sender", "TemplateRequest", "halts_batch", "send_template_batch"]

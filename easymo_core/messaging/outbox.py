@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, or_, select
 
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome
@@ -43,10 +43,20 @@ def existing_outcome(db: Database, key: str) -> SendOutcome | None:
         row = s.scalars(select(Message).where(Message.idempotency_key == key)).first()
         if row is None:
             return None
-        if row.status == "failed" and row.wamid is None:
-            # Meta refused it or it never left: sending again cannot double it.
-            s.delete(row)
-            return None
+        never_left = row.status == "failed" or (row.status == "queued" and row.handed_at is None)
+        if row.wamid is None and never_left:
+            # Meta refused it, or it never reached the transport (the process died while
+            # it waited for its turn): sending it now cannot double it. The delete re-checks
+            # both, in case its send is handed over between our read and this statement.
+            gone = s.connection().execute(
+                delete(messages_t).where(
+                    messages_t.c.id == row.id, messages_t.c.wamid.is_(None),
+                    or_(messages_t.c.status == "failed", messages_t.c.handed_at.is_(None)),
+                )
+            ).rowcount
+            if gone:
+                return None
+            s.expire(row)
         if row.status == "queued" and row.wamid is None:
             raise OutcomeUnknown(
                 f"a send with idempotency key {key!r} is in flight or its answer was lost",

@@ -27,6 +27,7 @@ from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.batch import DEFAULT_CONCURRENCY, TemplateRequest, send_template_batch
 from easymo_core.messaging.fallback import decide
+from easymo_core.messaging.handoff import HandOff, NotSent
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.outbox import (
     existing_outcome,
@@ -66,6 +67,8 @@ class MessageProcessor:
         self.templates = templates
         self.ingest = ingest or StatusIngest(db)
         self.clock = clock
+        # Marks each send as possibly gone just before its request is written (both paths).
+        self.handoff = HandOff(db, clock)
         self._synced_for: set[str] = set()
 
     # -- entry points -------------------------------------------------------------------
@@ -269,14 +272,15 @@ class MessageProcessor:
         self, row_id: int, payload: dict[str, Any], key: str, fallback: str | None, note: str | None
     ) -> SendOutcome:
         try:
-            result = self.client.send_payload(payload, idempotency_key=key, checked=True)
+            result = self.client.send_payload(payload, idempotency_key=key, checked=True,
+                                              on_wire=lambda: self.handoff.mark(row_id))
         except SendOutcomeUnknown as exc:
             unknown = SendOutcome(row_id, None, "queued", key, fallback, note, exc)
             if not self._mark(row_id, error_detail=f"outcome unknown: {exc.message}"):
                 return linked_meanwhile(self.db, [unknown], [row_id])[0]
             log.warning("send %s: outcome unknown, kept queued for reconciliation", key)
             return unknown
-        except (CloudAPIError, PayloadError) as exc:
+        except (CloudAPIError, PayloadError, NotSent) as exc:
             failed = SendOutcome(row_id, None, "failed", key, fallback, note, exc)
             if not self._record_failure(row_id, exc):
                 return linked_meanwhile(self.db, [failed], [row_id])[0]
