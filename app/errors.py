@@ -6,6 +6,7 @@ import logging
 
 from easymo_core.errors import EasymoError
 from easymo_core.logs.redact import redact
+from easymo_core.storage.engine import file_problem
 
 log = logging.getLogger("easymo.console")
 
@@ -16,6 +17,10 @@ def describe(exc: BaseException | str) -> tuple[str, str]:
         return redact(exc), ""
     if isinstance(exc, EasymoError):
         return redact(exc.message), redact(exc.hint or "")
+    problem = file_problem(exc)  # a corrupt or read-only database file: what to do, not a trace
+    if problem is not None:
+        log.warning("database file problem: %s", problem.message)
+        return redact(problem.message), redact(problem.hint or "")
     log.error("unexpected error in the console", exc_info=exc)
     text = str(exc).strip() or type(exc).__name__
     return (

@@ -247,13 +247,27 @@ class BulkSender:
             self._decide_unresolved(job_id, resend=resend_unresolved)
         self._resolve(job_id)  # evidence that came in since the last run
         by_line = {r.line: r for r in good}
+        # A second round sends again the recipients the evidence showed never reached Meta
+        # (see _resolve); each recipient is re-sent so at most once.
+        for _ in range(2):
+            self._send_pending(job_id, by_line, name, language, progress=progress, source=source, stop=stop)
+            if stop is not None and stop():
+                break
+            self._await_evidence(job_id, stop)
+            if not any(rec.status == "pending" for rec in self._recipients(job_id)):
+                break
+        return self.progress(job_id)
+
+    def _send_pending(
+        self, job_id: int, by_line: dict[int, BulkRow], name: str, language: str, *,
+        progress: Progress | None, source: str, stop: Callable[[], bool] | None,
+    ) -> None:
         prog = self.progress(job_id)
         # "unknown" recipients go through the batch too: one never handed to the transport
         # is sent now, one that may have left answers OutcomeUnknown again, one the webhook
         # ingest linked meanwhile answers its outcome.
         todo = [rec for rec in self._recipients(job_id) if rec.status in ("pending", "unknown")]
         prog.unknown -= sum(rec.status == "unknown" for rec in todo)
-        halted: EasymoError | None = None
         # Through the processor's batch path: the same checks and records as one send, with
         # CHUNK requests in flight at once. One send at a time waited a whole round trip
         # per recipient (136 msg/s on loopback, a few per second against Meta's RTT).
@@ -279,12 +293,7 @@ class BulkSender:
                 progress(prog)
             halted = _halt_cause(answers)
             if halted is not None:
-                break
-        if halted is not None:
-            raise _halted(job_id, halted, self.progress(job_id))
-        if not (stop is not None and stop()):
-            self._await_evidence(job_id, stop)
-        return self.progress(job_id)
+                raise _halted(job_id, halted, self.progress(job_id))
 
     def progress(self, job_id: int) -> BulkProgress:
         """The job's figures as recorded, with the recipients left for the admin."""
@@ -341,6 +350,15 @@ class BulkSender:
                     change = {"status": "failed" if failed else "sent", "message_id": m.id,
                               "error": (m.error_title or "failed") if failed else None}
                     log.info("bulk job %s line %s: Meta's statuses name it %s", job_id, rec.line_no, m.wamid)
+                elif (rec.status == "unknown" and now - m.handed_at >= self.reconcile_window
+                      and rec.attempt == 0 and _statuses_came_after(s, job_id, m.id, m.handed_at)):
+                    # The receiver reported statuses for this job's sends handed after this
+                    # one, and none for it within the window: Meta did not take it.
+                    change = {"status": "pending", "error": None, "message_id": None,
+                              "attempt": rec.attempt + 1}
+                    log.warning("bulk job %s line %s: no status within %g s while later sends had "
+                                "theirs: sending it again", job_id, rec.line_no,
+                                self.reconcile_window.total_seconds())
                 elif rec.status == "unknown" and now - m.handed_at >= self.reconcile_window:
                     change = {"status": "unresolved", "message_id": m.id,
                               "error": "answer lost, and no status webhook named it within "
@@ -471,6 +489,19 @@ class BulkSender:
                          .values(updated_at=utcnow()))
 
         self.db.transaction(write)
+
+
+def _statuses_came_after(s: Session, job_id: int, message_id: int, handed_at: datetime) -> bool:
+    """Whether a status webhook was ingested for one of the job's sends handed no earlier
+    than ``handed_at``: proof that the receiver worked while this one's status should
+    have come."""
+    return s.execute(
+        select(messages_t.c.id)
+        .join(BulkRecipient, BulkRecipient.message_id == messages_t.c.id)
+        .where(BulkRecipient.job_id == job_id, messages_t.c.id != message_id,
+               messages_t.c.handed_at >= handed_at, messages_t.c.sent_at.is_not(None))
+        .limit(1)
+    ).first() is not None
 
 
 def recipient_key(job_id: int, line: int, attempt: int = 0) -> str:
