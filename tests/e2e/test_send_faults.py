@@ -169,3 +169,43 @@ def test_bulk_when_the_token_expires_mid_send(stack: Stack, tmp_path: Path) -> N
         assert s.scalars(select(BulkJob.status)).one() == "interrupted"
         assert s.scalars(select(Message).where(Message.status == "failed")).all() != []
     _run_to_the_end(stack, path, phones)
+
+
+def test_bulk_lost_answers_without_evidence_are_left_to_the_admin(stack: Stack, tmp_path: Path) -> None:
+    """Every answer lost and no status at all (none of the requests reached Meta, and the
+    receiver can show nothing): after the window they are listed, not re-sent, and the job
+    is not done; the admin's --resend-unresolved sends each once, --skip-unresolved ends it."""
+    stack.services.templates.sync()
+    phones = _phones("096", 3)
+    path = tmp_path / "r.csv"
+    write_csv(path, phones)
+    processor, transport = _processor(stack, lambda n: "drop")
+    sender = BulkSender(processor, reconcile_window=timedelta(seconds=0.5))
+    result = sender.run(path, *TEMPLATE)
+    assert (result.unresolved, result.sent) == (3, 0)
+    assert sorted(phone for _, phone, _ in result.unresolved_rows) == [p.lstrip("+") for p in phones]
+    with stack.db.session() as s:
+        assert s.scalars(select(BulkJob.status)).one() == "unresolved"
+    transport.plan = lambda n: "pass"
+    again = sender.run(path, *TEMPLATE)  # no decision: still listed, still nothing sent
+    assert (again.unresolved, sum(sent_to(stack).values())) == (3, 0)
+    done = sender.run(path, *TEMPLATE, resend_unresolved=True)
+    assert (done.sent, done.unresolved) == (3, 0)
+    assert sent_to(stack) == Counter({p.lstrip("+"): 1 for p in phones})
+    with stack.db.session() as s:
+        assert s.scalars(select(BulkJob.status)).one() == "done"
+
+
+def test_bulk_unresolved_recipients_can_be_skipped(stack: Stack, tmp_path: Path) -> None:
+    stack.services.templates.sync()
+    phones = _phones("097", 2)
+    path = tmp_path / "r.csv"
+    write_csv(path, phones)
+    processor, transport = _processor(stack, lambda n: "drop")
+    sender = BulkSender(processor, reconcile_window=timedelta(seconds=0.5))
+    assert sender.run(path, *TEMPLATE).unresolved == 2
+    transport.plan = lambda n: "pass"
+    result = sender.run(path, *TEMPLATE, skip_unresolved=True)
+    assert (result.skipped, result.unresolved, sum(sent_to(stack).values())) == (2, 0, 0)
+    with stack.db.session() as s:
+        assert s.scalars(select(BulkJob.status)).one() == "done"
