@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select, update
 
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.outbox import messages_t
@@ -93,11 +93,12 @@ class HandOff:
         now = self.clock()
 
         def write(conn: Connection) -> set[int]:
-            conn.execute(
-                update(messages_t).where(messages_t.c.id == bindparam("h_id"))
-                .values(handed_at=now),
-                [{"h_id": r} for r in rows],
-            )
+            # One statement for the group; the rows' presence is looked up only when the
+            # count says one is missing (a send taken back as never sent: rare).
+            changed = conn.execute(
+                update(messages_t).where(messages_t.c.id.in_(rows)).values(handed_at=now)).rowcount
+            if changed == len(rows):
+                return set()
             found = set(conn.execute(select(messages_t.c.id).where(messages_t.c.id.in_(rows))).scalars())
             return set(rows) - found
 
