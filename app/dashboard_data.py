@@ -2,11 +2,9 @@
 
 The figures themselves come from ``easymo_core.analytics`` (``Analytics.dashboard``), the same
 call ``easymo stats --json`` makes, so the page and the CLI always agree, and the latency
-percentiles per bucket from ``easymo_core.analytics.delivery.latency_series``. Two things
-only the page shows are read here, each bounded so it stays cheap on a big database:
-
-- events per minute and webhook lag over the last hour, from the newest webhook events by id;
-- templates Meta paused or disabled, for the threshold alerts.
+percentiles per bucket from ``easymo_core.analytics.delivery.latency_series``; the two
+things only the page shows (events per minute and webhook lag over the last hour, templates
+Meta paused or disabled) from ``easymo_core.analytics.health``. No SQL here.
 """
 
 from __future__ import annotations
@@ -15,29 +13,15 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import text
 
 from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.delivery import latency_series
 from easymo_core.analytics.figures import Dashboard, Headline, LatencyPoint
+from easymo_core.analytics.health import HealthPoint, health_series, paused_templates
 from easymo_core.analytics.period import Period, resolve_period
 from easymo_core.messaging.log_queries import phone_numbers
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import to_ms, utcnow
-
-HEALTH_WINDOW_MS = 60 * 60_000
-HEALTH_EVENTS = 5000  # newest webhook events read for the health chart
-MINUTE_MS = 60_000
-
-RECENT_EVENTS_SQL = text(
-    f"SELECT received_at, processed_at FROM webhook_events ORDER BY id DESC LIMIT {HEALTH_EVENTS}"
-)
-PAUSED_SQL = text(
-    "SELECT name, language, status FROM templates WHERE status IN ('PAUSED', 'DISABLED') "
-    "ORDER BY name, language"
-)
 
 
 @dataclass(frozen=True)
@@ -57,13 +41,6 @@ class PeriodChoice:
     def days(self) -> float | None:
         """The messages log's period filter for the same span (None: custom)."""
         return {"24h": 1.0, "7d": 7.0, "30d": 30.0}.get(self.name)
-
-
-@dataclass
-class HealthPoint:
-    start_ms: int  # minute
-    events: int
-    lag_avg_ms: float | None
 
 
 @dataclass
@@ -99,36 +76,10 @@ def load(
     with db.engine.connect() as conn:
         latency = latency_series(conn, period, phone_number_id)
         health = health_series(conn, to_ms(now))
-        paused = [(str(r.name), str(r.language), str(r.status)) for r in conn.execute(PAUSED_SQL)]
+        paused = paused_templates(conn)
         numbers = phone_numbers(conn)
     return Snapshot(choice, board, previous, latency, health, paused,
                     load_ms=(time.perf_counter() - began) * 1000, numbers=numbers)
-
-
-def health_series(conn: Any, now_ms: int) -> list[HealthPoint]:
-    """Webhook events received per minute and their average lag, over the last hour."""
-    first = (now_ms - HEALTH_WINDOW_MS) // MINUTE_MS * MINUTE_MS
-    counts: dict[int, int] = {}
-    lags: dict[int, list[int]] = {}
-    for r in conn.execute(RECENT_EVENTS_SQL):
-        received = _ms(r.received_at)
-        if received < first:
-            continue
-        minute = received // MINUTE_MS * MINUTE_MS
-        counts[minute] = counts.get(minute, 0) + 1
-        if r.processed_at is not None:
-            lags.setdefault(minute, []).append(_ms(r.processed_at) - received)
-    out = []
-    for minute in range(first, now_ms // MINUTE_MS * MINUTE_MS + MINUTE_MS, MINUTE_MS):
-        values = lags.get(minute)
-        out.append(HealthPoint(minute, counts.get(minute, 0),
-                               sum(values) / len(values) if values else None))
-    return out
-
-
-def _ms(value: Any) -> int:
-    # The raw SQL hands EpochMs columns back as integers; a datetime if a driver decodes them.
-    return to_ms(value) if isinstance(value, datetime) else int(value)
 
 
 def change(current: float | None, previous: float | None) -> float | None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 log = logging.getLogger("easymo.console.demo")
 
@@ -46,7 +49,7 @@ def customers_write(graph_url: str) -> None:
         control(graph_url, "inbound", {"from": number, "text": text})
 
 
-def traffic(services: Any, graph_url: str) -> list[Any]:
+def traffic(services: Services, graph_url: str) -> list[Any]:
     """A morning's worth of messages; returns the SendOutcomes."""
     p = services.processor
     services.templates.sync()
@@ -88,7 +91,7 @@ def traffic(services: Any, graph_url: str) -> list[Any]:
     return outcomes
 
 
-def _example_params(services: Any, name: str, language: str) -> Any:
+def _example_params(services: Services, name: str, language: str) -> Any:
     from easymo_core.templates.variables import example_parameters
 
     record = next((r for r in services.templates.list() if r.name == name

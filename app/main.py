@@ -11,14 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QApplication
 
-_T0 = time.perf_counter()
+    from app.main_window import MainWindow
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,7 +36,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from PySide6 import QtWidgets
     from PySide6.QtGui import QFont
 
-    from app.resources import style_sheet
+    from app.resources import icon, style_sheet
 
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(
@@ -43,10 +44,19 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("easyMO Console")
     app.setOrganizationName("easyMO")
     app.setApplicationDisplayName("easyMO Console")
+    # The desktop entry's name (resources/easymo-console.desktop): docks group the windows
+    # under its icon.
+    app.setDesktopFileName("easymo-console")
+    app.setWindowIcon(icon("easymo-console", size=64))
     font = QFont(app.font())
     font.setPixelSize(13)
-    app.setFont(font)
-    app.setStyleSheet(style_sheet())
+    # Setting either again, even unchanged, re-polishes every widget alive (tests call this
+    # once per test, with the widgets of earlier tests not yet deleted).
+    if app.font() != font:
+        app.setFont(font)
+    sheet = style_sheet()
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
     _quiet_platform_noise()
     from app.main_thread_gc import install
 
@@ -70,7 +80,11 @@ def _quiet_platform_noise() -> None:
     qInstallMessageHandler(handler)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, on_shown: Callable[[QApplication, MainWindow], None] | None = None
+) -> int:
+    """``on_shown`` runs once the window is shown, before the event loop (the start-up
+    benchmark reports from there)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from easymo_core.config.paths import log_dir
     from easymo_core.logs import enable_crash_log, setup_logging
@@ -87,11 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(profile=args.profile)
     window.show()
     window.open_profile(args.profile)
-    if os.environ.get("EASYMO_CONSOLE_STARTUP_PROBE"):
-        # Used by the start-up benchmark: report when the window is shown and interactive.
-        from app.bench_startup import probe_ready
-
-        probe_ready(app, window, _T0)
+    if on_shown is not None:
+        on_shown(app, window)
     code = app.exec()
     window.shutdown()
     if window.jobs.active:

@@ -21,10 +21,9 @@ import contextlib
 import json
 import logging
 import os
-import selectors
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -111,14 +110,15 @@ class SandboxProcess:
 
 def _read_line(proc: subprocess.Popen[str], timeout: float) -> str | None:
     """One line of the child's stdout, or None after ``timeout`` seconds."""
+    # A thread, not selectors: on Windows a selector waits on sockets only, never on a pipe.
     assert proc.stdout is not None
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                return proc.stdout.readline()
-    return None
+    stdout = proc.stdout
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True,
+                              name="sandbox-start-reader")
+    reader.start()
+    reader.join(timeout)
+    return lines[0] if lines else None
 
 
 def _child() -> int:

@@ -9,11 +9,13 @@ from PySide6.QtCore import QObject, Qt
 
 from app.hub import Hub
 from app.widgets.statusbar import HealthIndicator
+from easymo_core.display import ago
 from easymo_core.scheduler import HEALTH, JobState
 
 LABELS = {"change_feed": "Change feed", "template_sync": "Template sync",
           "meta_analytics": "Meta analytics", "health": "Health checks",
-          "held_statuses": "Held statuses"}
+          "held_statuses": "Held statuses",
+          "webhook_retention": "Webhook body retention"}
 _RANK = {"error": 3, "warn": 2, "busy": 1, "ok": 0, "off": -1}
 
 
@@ -32,33 +34,24 @@ def overall(states: dict[str, JobState], now: datetime) -> tuple[str, str, str]:
         feed = states.get("change_feed")
         detail = f"{len(live)} jobs ok"
         if feed is not None and feed.last_ok is not None:
-            detail += f" · feed {_ago(now, feed.last_ok)} ago"
+            detail += f" · feed {ago(now, feed.last_ok)} ago"
     lines = []
     for s in states.values():
         name = LABELS.get(s.name, s.name)
         if s.skipped:
             lines.append(f"{name}: off — {s.skipped}")
             continue
-        last = f"last run {_ago(now, s.last_run)} ago" if s.last_run else "not run yet"
-        nxt = f"next in {_ago(s.next_run, now)}" if s.next_run else "next: —"
+        last = f"last run {ago(now, s.last_run)} ago" if s.last_run else "not run yet"
+        nxt = f"next in {ago(s.next_run, now)}" if s.next_run else "next: —"
         line = f"{name}: {last}, {nxt}, {s.run_count} runs"
         if s.last_duration_ms is not None:
             line += f" ({s.last_duration_ms:.0f} ms)"
         if s.failures and s.last_error:
             line += f"\n    failing ({s.failures}×): {s.last_error}"
         elif s.last_error and s.last_error_at:
-            line += f"\n    last error {_ago(now, s.last_error_at)} ago: {s.last_error}"
+            line += f"\n    last error {ago(now, s.last_error_at)} ago: {s.last_error}"
         lines.append(line)
     return health, detail, "\n".join(lines)
-
-
-def _ago(later: datetime, earlier: datetime) -> str:
-    seconds = max(0.0, (later - earlier).total_seconds())
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 class SchedulerStatus(QObject):

@@ -10,10 +10,14 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from easymo_core.config import Profile, ProfileStore, resolve_profile
+from easymo_core.display import fmt_elapsed
 from easymo_core.errors import EasymoError
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 log = logging.getLogger("easymo.console.session")
 
@@ -28,7 +32,7 @@ class ComponentHealth:
 class ConsoleSession:
     """The services of the active profile (``services``) and its sandbox stack, if any."""
 
-    def __init__(self, profile: Profile, services: Any, stack: Any | None) -> None:
+    def __init__(self, profile: Profile, services: Services, stack: Any | None) -> None:
         self.profile = profile
         self.services = services
         self.stack = stack
@@ -122,17 +126,17 @@ class ConsoleSession:
                 "webhook", "ok" if running else "error",
                 f"receiver on {_host_port(url)}" if running else "embedded receiver stopped",
             )
-        last = _last_webhook_event(self.services)
+        last = self.services.overview.last_webhook_event()
         if last is None:
             return ComponentHealth("webhook", "warn", "no webhook event received yet")
         age = (datetime.now(UTC) - last).total_seconds()
         limit = self.profile.alert_webhook_lag_s
         return ComponentHealth(
-            "webhook", "ok" if age < limit else "warn", f"last event {_ago(age)} ago"
+            "webhook", "ok" if age < limit else "warn", f"last event {fmt_elapsed(age)} ago"
         )
 
 
-def start_scheduler(profile: Profile, services: Any) -> Any:
+def start_scheduler(profile: Profile, services: Services) -> Any:
     """Build and start the profile's jobs (blocks on the database: call from a worker)."""
     from easymo_core.scheduler import Intervals, build_scheduler
 
@@ -147,7 +151,7 @@ def start_scheduler(profile: Profile, services: Any) -> Any:
     return scheduler
 
 
-def _analytics_puller(services: Any) -> Any:
+def _analytics_puller(services: Services) -> Any:
     """The hourly Meta analytics pull for ``services``: the last two days each time, since
     Meta revises recent figures for a while after the fact."""
     from easymo_core.analytics.meta import pull_meta_analytics
@@ -165,54 +169,14 @@ def _host_port(url: str) -> str:
     return rest.split("/", 1)[0]
 
 
-def _ago(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
-
-
-def _last_webhook_event(services: Any) -> datetime | None:
-    """When the shared database last got a webhook POST (any receiver)."""
-    from sqlalchemy import func, select
-
-    from easymo_core.storage.models import WebhookEvent
-
-    db = getattr(services, "db", None)
-    if db is None:
-        return None
-    with db.session() as s:
-        last = s.scalar(select(func.max(WebhookEvent.received_at)))
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    return last
-
-
 def check_connection(profile: Profile, token: str | None = None) -> Any:
     """Call the phone-number endpoint with ``profile``'s settings; PhoneNumberInfo or raise.
 
     ``token`` tests a token typed in Settings before it is saved; otherwise the keyring's.
     """
-    from easymo_core.cloudapi.client import CloudAPIClient
-    from easymo_core.secrets import get_secret
+    from easymo_core.services import Services
 
-    missing = profile.missing_for_sending()
-    if "phone-number id" in missing:
-        raise EasymoError(
-            f"profile {profile.name!r} has no phone-number id",
-            hint="copy it from WhatsApp Manager > API Setup",
-        )
-    access_token = token or get_secret(profile, "token")
-    with CloudAPIClient(
-        access_token=access_token,
-        phone_number_id=profile.phone_number_id,
-        waba_id=profile.waba_id,
-        base_url=profile.graph_url,
-        graph_version=profile.graph_version,
-        timeout=10.0,
-    ) as client:
-        return client.phone_number_info()
+    return Services.check_connection(profile, token)
 
 
 def profile_names() -> tuple[list[str], str]:
@@ -220,38 +184,7 @@ def profile_names() -> tuple[list[str], str]:
     return store.names(), store.active_name()
 
 
-def live_counts(services: Any) -> dict[str, int]:
-    """Cheap counts for the placeholder pages (last 24 hours and totals).
-
-    Console-side until easymo_core.analytics has its period queries; then it moves there.
-    """
-    from datetime import timedelta
-
-    from sqlalchemy import func, select
-
-    from easymo_core.storage.models import Contact, ConversationFlow, FlowState, Message
-
-    since = datetime.now(UTC) - timedelta(hours=24)
-    counts: dict[str, int] = {}
-    with services.db.session() as s:
-        rows = s.execute(
-            select(Message.direction, Message.status, func.count())
-            .where(Message.created_at >= since)
-            .group_by(Message.direction, Message.status)
-        ).all()
-        # Cumulative, as people read them: a read message was also sent and delivered.
-        reached = {"accepted": ("sent",), "sent": ("sent",), "delivered": ("sent", "delivered"),
-                   "read": ("sent", "delivered", "read"), "failed": ("failed",),
-                   "queued": ("queued",)}
-        for direction, status, n in rows:
-            keys = ("in",) if direction == "in" else reached.get(status, (status,))
-            for key in keys:
-                counts[key] = counts.get(key, 0) + int(n)
-        counts["messages_total"] = int(s.scalar(select(func.count()).select_from(Message)) or 0)
-        counts["contacts"] = int(s.scalar(select(func.count()).select_from(Contact)) or 0)
-        counts["flows"] = int(s.scalar(select(func.count()).select_from(ConversationFlow)) or 0)
-        counts["flows_active"] = int(
-            s.scalar(select(func.count()).select_from(FlowState).where(FlowState.status == "active"))
-            or 0
-        )
+def live_counts(services: Services) -> dict[str, int]:
+    """Cheap counts for the placeholder pages (last 24 hours and totals)."""
+    counts: dict[str, int] = services.overview.counts()
     return counts

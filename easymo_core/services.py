@@ -5,15 +5,15 @@ front end builds an HTTP client or a database session of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.models import PhoneNumberInfo
-from easymo_core.cloudapi.pacing import pacer_for
+from easymo_core.cloudapi.pacing import Pacers
 from easymo_core.config.profile import Profile
-from easymo_core.errors import ConfigError
+from easymo_core.errors import ConfigError, EasymoError
 from easymo_core.flows.engine import FlowEngine
 from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.overview import OverviewQueries
 from easymo_core.messaging.processor import MessageProcessor
 from easymo_core.messaging.queries import MessageQueries
 from easymo_core.secrets import get_secret
@@ -26,7 +26,7 @@ from easymo_core.templates.store import TemplateService
 class Services:
     profile: Profile
     db: Database
-    client: Any
+    client: CloudAPIClient
     templates: TemplateService
     ingest: StatusIngest
     processor: MessageProcessor
@@ -34,6 +34,7 @@ class Services:
     # Conversation flows, driven by what ``ingest`` commits; a receiver built elsewhere
     # (webhook serve, the sandbox stack) attaches it with ``flows.attach(its_ingest)``.
     flows: FlowEngine
+    overview: OverviewQueries
 
     @classmethod
     def open(
@@ -42,9 +43,12 @@ class Services:
         *,
         graph_url: str | None = None,
         access_token: str | None = None,
-        client: Any = None,
+        client: CloudAPIClient | None = None,
         db: Database | None = None,
+        pacers: Pacers | None = None,
     ) -> Services:
+        """``pacers``: the pacers of the caller's process (the console keeps one for all its
+        profiles); without it this Services paces its sends alone."""
         missing = [] if profile.is_sandbox else profile.missing_for_sending()
         if missing:
             raise ConfigError(
@@ -59,18 +63,38 @@ class Services:
                 waba_id=profile.waba_id,
                 base_url=graph_url or profile.graph_url,
                 graph_version=profile.graph_version,
-                pacer=pacer_for(profile.phone_number_id, profile.messages_per_second),
+                pacer=(pacers or Pacers()).for_number(profile.phone_number_id, profile.messages_per_second),
             )
         templates = TemplateService(database, client, profile.waba_id)
         ingest = StatusIngest(database)
         processor = MessageProcessor(database, client, profile, templates, ingest)
         flows = FlowEngine(database, processor)
         flows.attach(ingest)
-        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database), flows)
+        return cls(profile, database, client, templates, ingest, processor, MessageQueries(database), flows,
+                   OverviewQueries(database))
+
+    @staticmethod
+    def check_connection(profile: Profile, token: str | None = None) -> PhoneNumberInfo:
+        """Call the phone-number endpoint with ``profile``'s settings, before any Services is
+        open (Settings tests a token typed in before it is saved; else the keyring's)."""
+        missing = profile.missing_for_sending()
+        if "phone-number id" in missing:
+            raise EasymoError(
+                f"profile {profile.name!r} has no phone-number id",
+                hint="copy it from WhatsApp Manager > API Setup",
+            )
+        with CloudAPIClient(
+            access_token=token or get_secret(profile, "token"),
+            phone_number_id=profile.phone_number_id,
+            waba_id=profile.waba_id,
+            base_url=profile.graph_url,
+            graph_version=profile.graph_version,
+            timeout=10.0,
+        ) as client:
+            return client.phone_number_info()
 
     def phone_info(self) -> PhoneNumberInfo:
-        info: PhoneNumberInfo = self.client.phone_number_info()
-        return info
+        return self.client.phone_number_info()
 
     def close(self) -> None:
         self.flows.stop()

@@ -8,6 +8,7 @@ PostgreSQL is an error, not a skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,18 @@ def _pg_template() -> str:
     return _PG_TEMPLATE["name"]
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file to copy: a copy takes a millisecond, migrating a quarter second."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "easymo.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    db.dispose()
+    # Disposed, the last connection has checkpointed its write-ahead log into the file.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def dialect(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -132,14 +145,12 @@ def empty_db_url(dialect: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def db_url(dialect: str, tmp_path: Path) -> Iterator[str]:
+def db_url(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A URL of a database at the current schema, of each dialect."""
     if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'easymo.db'}"
-        db = Database(url)
-        migrate.upgrade(db)
-        db.dispose()
-        yield url
+        path = tmp_path / "easymo.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     url = _create_pg_database(template=_pg_template())
     try:

@@ -13,13 +13,13 @@ painting a screenful of rows calls little Python while a worker holds the GIL.
 from __future__ import annotations
 
 import bisect
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from app.workers import Jobs
 from easymo_core.cloudapi.error_codes import explain
+from easymo_core.display import fmt_latency, fmt_when
 from easymo_core.messaging.log_queries import PAGE_SIZE, LogFilter, LogQueries, LogRow
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -29,28 +29,8 @@ TIME, DIRECTION, CONTACT, TYPE, STATUS, BODY, ERROR = range(len(COLUMNS))
 Index = QModelIndex | QPersistentModelIndex
 
 
-def fmt_latency(ms: int | None) -> str:
-    if ms is None:
-        return ""
-    if ms < 1000:
-        return f"{ms} ms"
-    if ms < 90_000:
-        return f"{ms / 1000:.1f} s"
-    return f"{ms / 60_000:.0f} min"
-
-
 def fmt_phone(wa_id: str) -> str:
     return "+" + wa_id if wa_id and not wa_id.startswith("+") else wa_id
-
-
-def fmt_when(at: datetime, now: datetime | None = None) -> str:
-    local = at.astimezone()
-    today = (now or datetime.now().astimezone()).date()
-    if local.date() == today:
-        return local.strftime("%H:%M:%S")
-    if local.year == today.year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y")
 
 
 def _texts(r: LogRow) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.models.preview import buttons_preview, list_preview, text_preview, ticks_for
-from app.widgets.preview_data import PreviewMessage, PreviewReply
+from app.models.preview_data import PreviewMessage, PreviewReply
 
 TemplateLookup = Callable[[str, str], Any]
 

@@ -9,8 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.models.timeline import Timeline
-from app.widgets.preview_data import (
+from app.models.preview_data import (
     PreviewButton,
     PreviewMessage,
     PreviewReply,
@@ -18,6 +17,7 @@ from app.widgets.preview_data import (
     PreviewSection,
     TickState,
 )
+from app.models.timeline import Timeline
 
 BUTTON_KIND = {
     "QUICK_REPLY": "quick_reply",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -15,23 +14,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
+from easymo_core.display import fmt_when
+
 RECORD_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Name", "Language", "Category", "Status", "Quality", "Last update")
 NAME, LANGUAGE, CATEGORY, STATUS, QUALITY, UPDATED = range(len(COLUMNS))
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def fmt_when(at: datetime | None, now: datetime | None = None) -> str:
-    if at is None:
-        return "—"
-    now = now or datetime.now(tz=at.tzinfo)
-    if at.date() == now.date():
-        return f"Today {at:%H:%M}"
-    if at.year == now.year:
-        return f"{at:%d %b %H:%M}"
-    return f"{at:%d %b %Y}"
 
 
 def _quality(record: Any) -> str:

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.preview import buttons_preview, list_preview, text_preview
+from app.models.preview_data import PreviewMessage
 from app.widgets.field_errors import FieldErrors
-from app.widgets.preview_data import PreviewMessage
 from easymo_core.cloudapi import limits
 from easymo_core.cloudapi.errors import PayloadError
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection

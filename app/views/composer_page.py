@@ -4,7 +4,7 @@ see it as WhatsApp shows it, and follow it live to the phone and back."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.hub import Hub
 from app.models.preview import replies_of, text_preview, ticks_for
+from app.models.preview_data import PreviewMessage
 from app.models.timeline import Timeline
 from app.resources import icon
 from app.tracker import MessageTracker
@@ -29,10 +30,12 @@ from app.views.page import Page, card
 from app.views.recipient import RecipientField
 from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
-from app.widgets.preview_data import PreviewMessage
 from app.widgets.spinner import Spinner
 from app.widgets.timeline import TimelineView
 from app.workers import Jobs
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 SANDBOX_USERS = ("+15550100002", "+15550100003", "+15550100004")
 
@@ -40,7 +43,7 @@ SANDBOX_USERS = ("+15550100002", "+15550100003", "+15550100004")
 class ComposerPage(Page):
     def __init__(
         self,
-        services: Any,
+        services: Services,
         jobs: Jobs,
         hub: Hub,
         *,

@@ -9,9 +9,9 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.models.preview import template_preview
+from app.models.preview_data import PreviewMessage
 from app.views.composer_forms import Issue, MessageForm, Sender, _error, _label
 from app.widgets.badge import StatusBadge
-from app.widgets.preview_data import PreviewMessage
 from easymo_core.templates.params import Location, Media, TemplateParams
 from easymo_core.templates.variables import (
     check_parameters,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -43,6 +43,9 @@ from app.widgets.kpi_tile import KpiTile
 from app.widgets.time_charts import HealthChart, LatencyChart, MessagesChart, fmt_ms
 from app.workers import Jobs
 from easymo_core.config import Profile
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 PERIODS = (("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("custom", "Custom"))
 # key, label, higher is better
@@ -82,7 +85,7 @@ class DashboardPage(Page):
     # a refresh reached the screen (the Snapshot), for tests and the benchmark
     refreshed = Signal(object)
 
-    def __init__(self, services: Any, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
+    def __init__(self, services: Services, jobs: Jobs, hub: Hub, *, thresholds: Thresholds | None = None,
                  live: bool = True, number_names: dict[str, str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__("Dashboard", "Delivery, engagement and system health, live.", parent)

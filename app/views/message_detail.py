@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
 
 from app.models.log_model import fmt_latency, fmt_phone
 from app.models.log_preview import detail_preview
+from app.models.preview_data import PreviewMessage
 from app.widgets.badge import StatusBadge
 from app.widgets.banner import Banner
 from app.widgets.bubble import MessagePreview
-from app.widgets.preview_data import PreviewMessage
 from easymo_core.cloudapi.error_codes import explain
+
+if TYPE_CHECKING:
+    from easymo_core.services import Services
 
 FALLBACKS = {
     "other_language": "Sent in another language: the template was not usable in the one asked.",
@@ -41,7 +44,7 @@ class LoadedDetail:
     preview: PreviewMessage
 
 
-def load_detail(services: Any, message_id: int) -> LoadedDetail:
+def load_detail(services: Services, message_id: int) -> LoadedDetail:
     """Worker: the message, its events and replies, and the template to draw it with."""
     detail = services.messages.detail(message_id)
     m = detail.message

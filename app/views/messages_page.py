@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -40,6 +40,9 @@ from app.workers import Jobs
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.models import MESSAGE_STATUSES
 
+if TYPE_CHECKING:
+    from easymo_core.services import Services
+
 PERIODS = (("All time", None), ("Last 24 hours", 1.0), ("Last 7 days", 7.0), ("Last 30 days", 30.0))
 TYPES = ("text", "template", "interactive", "reply", "image", "document", "audio", "video",
          "location", "sticker")
@@ -52,7 +55,7 @@ SEARCH_HELP = (
 
 
 class MessagesPage(Page):
-    def __init__(self, services: Any, jobs: Jobs, hub: Hub, *,
+    def __init__(self, services: Services, jobs: Jobs, hub: Hub, *,
                  queries: LogQueries | None = None, number_names: dict[str, str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__("Messages", "Every message in and out, with its full status history.",

@@ -48,6 +48,7 @@ _FALLBACK_LABELS = {
 _TIERS = {
     "TIER_250": "250 users / 24 h",
     "TIER_1K": "1,000 users / 24 h",
+    "TIER_2K": "2,000 users / 24 h",
     "TIER_10K": "10,000 users / 24 h",
     "TIER_100K": "100,000 users / 24 h",
     "TIER_UNLIMITED": "unlimited",

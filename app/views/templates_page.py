@@ -3,7 +3,7 @@ template, sync on demand, and the editor for new templates, languages and duplic
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
@@ -42,11 +42,14 @@ from app.widgets.bubble import MessagePreview
 from app.widgets.spinner import Spinner
 from app.workers import Jobs
 
+if TYPE_CHECKING:
+    from easymo_core.services import Services
+
 ALL = ""
 
 
 class TemplatesPage(Page):
-    def __init__(self, services: Any, jobs: Jobs, hub: Hub, *, sandbox: bool = False,
+    def __init__(self, services: Services, jobs: Jobs, hub: Hub, *, sandbox: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__("Templates", "Loading templates…", parent)
         self.services, self.jobs, self.hub = services, jobs, hub
@@ -391,7 +394,7 @@ class TemplatesPage(Page):
 
 
 def template_preview_or_placeholder(defn: Any | None) -> Any:
-    from app.widgets.preview_data import PreviewMessage
+    from app.models.preview_data import PreviewMessage
 
     if defn is None:
         return PreviewMessage(placeholder="Select a template to preview it")

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.widgets.preview_data import PreviewMessage, PreviewReply
+from app.models.preview_data import PreviewMessage, PreviewReply
 from app.widgets.wa_text import to_html
 
 

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from easymo_core.exports.csv_cells import safe_row
+
 AXIS = "#667781"
 GRID_ALPHA = 0.12
 COLORS = {
@@ -233,8 +235,8 @@ class ChartCard(QFrame):
         header, rows = self.table()
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerow(safe_row(header))
+            writer.writerows(safe_row(r) for r in rows)
         return len(rows)
 
 

@@ -18,6 +18,7 @@ from app.widgets.chart_card import (
     nice_ceiling,
     y_floor,
 )
+from easymo_core.display import fmt_duration_ms
 
 # Disjoint parts of the sent messages, bottom to top: each bar's height is what reached it.
 STACK = ("read", "delivered", "pending", "failed")
@@ -32,16 +33,8 @@ LOG_TICKS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1, "1 s"), (10, "10 s"), (60, "1 
 
 
 def fmt_ms(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    prefix = "≥" if value >= 3_600_000 else ""  # the histogram's open last bucket
-    if value < 1000:
-        return f"{value:.0f} ms"
-    if value < 120_000:
-        return f"{value / 1000:.1f} s"
-    if value < 7_200_000:
-        return f"{prefix}{value / 60_000:.1f} min"
-    return f"{prefix}{value / 3_600_000:.1f} h"
+    # From an hour on the figure is the histogram's open last bucket: a lower bound.
+    return fmt_duration_ms(value, at_least=value is not None and value >= 3_600_000)
 
 
 def _nan(values: list[float | None], scale: float = 1.0) -> np.ndarray:

@@ -181,7 +181,8 @@ class MetaSection(_Dict):
     pulled_at_ms: int | None
     rows: list[MetaRow]
     conversations: int = 0
-    cost: float = 0.0
+    priced_messages: int = 0  # messages in Meta's pricing analytics, each once
+    cost: float = 0.0  # the pricing analytics' cost when pulled, else the conversations'
     note: str = ""
 
 

@@ -6,6 +6,8 @@ the last hour's refused sends by status and time), so it stays cheap on a big da
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -14,11 +16,19 @@ from sqlalchemy.engine import Connection
 from easymo_core.analytics.figures import Health, JobRun, rate
 from easymo_core.analytics.period import HOUR_MS
 from easymo_core.storage.models import AppState, table_of
+from easymo_core.storage.types import to_ms
 
 RECENT_EVENTS = 1000
 RATE_WINDOW_MS = 15 * 60_000
-RECENT_SQL = text(
-    f"SELECT received_at, processed_at FROM webhook_events ORDER BY id DESC LIMIT {RECENT_EVENTS}"
+# The newest webhook events by id: the health figures read 1,000, the dashboard's last-hour
+# chart 5,000.
+RECENT_SQL = text("SELECT received_at, processed_at FROM webhook_events ORDER BY id DESC LIMIT :n")
+HEALTH_WINDOW_MS = 60 * 60_000
+HEALTH_EVENTS = 5000
+MINUTE_MS = 60_000
+PAUSED_SQL = text(
+    "SELECT name, language, status FROM templates WHERE status IN ('PAUSED', 'DISABLED') "
+    "ORDER BY name, language"
 )
 QUEUE_SQL = text("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL")
 # Sends Meta refused outright (no wamid): ix_messages_status_created bounds this to the last
@@ -37,9 +47,16 @@ JOBS_SQL = (
 )
 
 
+@dataclass
+class HealthPoint:
+    start_ms: int  # minute
+    events: int
+    lag_avg_ms: float | None
+
+
 def health(conn: Connection, now_ms: int) -> Health:
     h = Health(queue_depth=int(conn.execute(QUEUE_SQL).scalar() or 0))
-    recent = conn.execute(RECENT_SQL).all()
+    recent = conn.execute(RECENT_SQL, {"n": RECENT_EVENTS}).all()
     if recent:
         h.last_event_ms = max(int(r.received_at) for r in recent)
         lags = [int(r.processed_at) - int(r.received_at) for r in recent if r.processed_at is not None]
@@ -75,3 +92,34 @@ def _job(key: str, value: Any) -> JobRun:
         last_error=v.get("last_error"),
         skipped=v.get("skipped"),
     )
+
+
+def health_series(conn: Connection, now_ms: int) -> list[HealthPoint]:
+    """Webhook events received per minute and their average lag, over the last hour."""
+    first = (now_ms - HEALTH_WINDOW_MS) // MINUTE_MS * MINUTE_MS
+    counts: dict[int, int] = {}
+    lags: dict[int, list[int]] = {}
+    for r in conn.execute(RECENT_SQL, {"n": HEALTH_EVENTS}):
+        received = _ms(r.received_at)
+        if received < first:
+            continue
+        minute = received // MINUTE_MS * MINUTE_MS
+        counts[minute] = counts.get(minute, 0) + 1
+        if r.processed_at is not None:
+            lags.setdefault(minute, []).append(_ms(r.processed_at) - received)
+    out = []
+    for minute in range(first, now_ms // MINUTE_MS * MINUTE_MS + MINUTE_MS, MINUTE_MS):
+        values = lags.get(minute)
+        out.append(HealthPoint(minute, counts.get(minute, 0),
+                               sum(values) / len(values) if values else None))
+    return out
+
+
+def paused_templates(conn: Connection) -> list[tuple[str, str, str]]:
+    """(name, language, status) of the templates Meta paused or disabled."""
+    return [(str(r.name), str(r.language), str(r.status)) for r in conn.execute(PAUSED_SQL)]
+
+
+def _ms(value: Any) -> int:
+    # The raw SQL hands EpochMs columns back as integers; a datetime if a driver decodes them.
+    return to_ms(value) if isinstance(value, datetime) else int(value)

@@ -2,7 +2,8 @@
 
 ``pull_meta_analytics`` (the scheduler calls it hourly on real profiles) stores Meta's
 message analytics (per phone number and day), conversation analytics (per category and
-day) and template analytics (per template id and day) in meta_analytics, all times in
+day), pricing analytics (per pricing category, pricing type and day: the per-message bill,
+each message once) and template analytics (per template id and day) in meta_analytics, all times in
 epoch ms. ``meta_section`` compares them with the local rollups over the same UTC days
 (a phone number's with that number's messages, a template's with all numbers'): a row
 disagrees when the two differ by more than 2 messages and 5 %.
@@ -92,6 +93,21 @@ def pull_meta_analytics(services: Any, since: datetime, until: datetime) -> Pull
             for p in points
         ]
 
+    def pricing() -> list[dict[str, Any]]:
+        points = client.pricing_analytics(since, until, "DAILY",
+                                          dimensions=["PRICING_CATEGORY", "PRICING_TYPE"])
+        return [
+            _row(
+                "pricing",
+                ",".join(f"{k}={v}" for k, v in sorted(p.dimensions.items())) or "all",
+                p.start,
+                p.end,
+                {"volume": p.volume, "cost": p.cost},
+                now,
+            )
+            for p in points
+        ]
+
     def templates() -> list[dict[str, Any]]:
         with db.engine.connect() as conn:
             ids = [
@@ -115,6 +131,7 @@ def pull_meta_analytics(services: Any, since: datetime, until: datetime) -> Pull
 
     part("messages", messages)
     part("conversations", conversations)
+    part("pricing", pricing)
     part("templates", templates)
     if rows:
         with db.engine.begin() as conn:
@@ -169,6 +186,8 @@ def meta_section(conn: Connection, period: Period) -> MetaSection | None:
             if isinstance(v, int | float):
                 acc[k] = acc.get(k, 0) + v
     section = MetaSection(pulled_at_ms=max(to_ms(r.pulled_at) for r in rows), rows=[])
+    conversation_cost = pricing_cost = 0.0
+    priced = False
     for (kind, key), acc in sorted(sums.items()):
         if kind == "messages":
             # Meta counts per phone number; other profiles' numbers may share the database.
@@ -180,7 +199,15 @@ def meta_section(conn: Connection, period: Period) -> MetaSection | None:
                 )
         elif kind == "conversations":
             section.conversations += int(acc.get("conversation", 0))
-            section.cost += float(acc.get("cost", 0.0))
+            conversation_cost += float(acc.get("cost", 0.0))
+        elif kind == "pricing":
+            # One row per (category, pricing type) and day: each message is in one row.
+            section.priced_messages += int(acc.get("volume", 0))
+            pricing_cost += float(acc.get("cost", 0.0))
+            priced = True
+    # Meta bills per message since mid-2025: its pricing analytics are the bill; the
+    # per-conversation cost is the older model's, kept for data pulled before.
+    section.cost = round(pricing_cost if priced else conversation_cost, 4)
     section.rows += _template_rows(conn, sums, start, end)
     section.note = "whole UTC days in the period; a row disagrees beyond 2 messages and 5 %"
     return section

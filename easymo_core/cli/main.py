@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 import click
 
@@ -19,7 +20,6 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("easymo_core.cli.messages_cmd", "messages"),
     ("easymo_core.cli.webhook_cmd", "webhook"),
     ("easymo_core.cli.sandbox_cmd", "sandbox"),
-    ("easymo_core.cli.bench_cmd", "bench"),
     ("easymo_core.cli.stats_cmd", "stats"),
     ("easymo_core.cli.flows_cmd", "flows"),
 )
@@ -45,6 +45,10 @@ def cli(ctx: click.Context, profile_name: str | None, db_url: str | None, debug:
 
 for _module, _attr in _GROUPS:
     cli.add_command(getattr(importlib.import_module(_module), _attr))
+# Command groups of other installed packages (``easymo bench`` from easymo_tools): registered
+# as entry points, so the core names none of them and never imports the console they drive.
+for _entry in entry_points(group="easymo.commands"):
+    cli.add_command(_entry.load(), _entry.name)
 
 
 def main(argv: list[str] | None = None) -> None:

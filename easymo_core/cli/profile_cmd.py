@@ -10,6 +10,7 @@ from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.config import SANDBOX, Profile
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
 from easymo_core.secrets import has_secret
+from easymo_core.storage.engine import safe_url
 
 
 @click.group()
@@ -26,9 +27,12 @@ def _describe(p: Profile, active: str) -> dict[str, object]:
         "graph_version": p.graph_version,
         "phone_number_id": p.phone_number_id,
         "waba_id": p.waba_id,
-        "db_url": p.db_url,
+        "app_id": p.app_id,
+        # The URL may carry a PostgreSQL password: never print it.
+        "db_url": safe_url(p.db_url) if p.db_url else "",
         "messages_per_second": p.messages_per_second,
         "fallbacks": list(p.fallbacks),
+        "webhook_body_retention_days": p.webhook_body_retention_days,
     }
 
 
@@ -73,6 +77,8 @@ def show(name: str | None, as_json: bool) -> None:
 @click.option("--graph-version", default=DEFAULT_GRAPH_VERSION, show_default=True)
 @click.option("--phone-number-id", required=True, help="From WhatsApp Manager > API Setup.")
 @click.option("--waba-id", required=True, help="WhatsApp Business Account id.")
+@click.option("--app-id", default="",
+              help="Meta app id (App Dashboard): needed to upload template media samples.")
 @click.option("--db-url", "profile_db_url", required=True, help="postgresql://... or sqlite:///PATH")
 @click.option("--verify-token", default="", help="Webhook verify token you gave Meta.")
 @click.option("--messages-per-second", type=float, default=80.0, show_default=True)
@@ -83,6 +89,8 @@ def show(name: str | None, as_json: bool) -> None:
     type=click.Choice(FALLBACK_RULES),
     help="Fallback rules in order (repeat). Default: all, in this order.",
 )
+@click.option("--webhook-retention-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Days raw webhook bodies (customers' texts) are kept once ingested; 0 keeps them.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 @click.option("--replace", is_flag=True, help="Overwrite an existing profile of that name.")
 def add(
@@ -91,10 +99,12 @@ def add(
     graph_version: str,
     phone_number_id: str,
     waba_id: str,
+    app_id: str,
     profile_db_url: str,
     verify_token: str,
     messages_per_second: float,
     fallbacks: tuple[str, ...],
+    webhook_retention_days: int,
     make_active: bool,
     replace: bool,
 ) -> None:
@@ -115,10 +125,12 @@ def add(
         graph_version=graph_version,
         phone_number_id=phone_number_id,
         waba_id=waba_id,
+        app_id=app_id,
         db_url=profile_db_url,
         verify_token=verify_token,
         messages_per_second=messages_per_second,
         fallbacks=fallbacks or FALLBACK_RULES,
+        webhook_body_retention_days=webhook_retention_days,
     )
     store.save(p)
     if make_active:

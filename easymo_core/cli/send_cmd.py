@@ -127,6 +127,8 @@ def text(
     metavar="VALUE|NAME=VALUE",
     help="Body variables in order ({{1}}, {{2}} ...) or by name; header.N=V, button.I=V.",
 )
+@click.option("--header-media", metavar="PATH|URL",
+              help="For an image, video or document header: a file (uploaded first) or a public link.")
 def template(
     to: str,
     reply_to: str | None,
@@ -137,8 +139,10 @@ def template(
     name: str,
     language: str,
     params: tuple[str, ...],
+    header_media: str | None,
 ) -> None:
     """Send an approved template with its variables."""
+    from easymo_core.messaging.header_media import header_media as media_for_header
     from easymo_core.templates.params import TemplateParams
 
     header: dict[str, str] = {}
@@ -156,14 +160,18 @@ def template(
             buttons[int(key[7:])] = value
         else:
             body[key] = value
+    services = state().services()
+    media = None
+    if header_media is not None:
+        media = media_for_header(header_media, template=name, language=language,
+                                 templates=services.templates, uploader=services.client)
     out = (
-        state()
-        .services()
+        services
         .processor.send_template(
             to,
             name,
             language,
-            TemplateParams(header=header, body=body, buttons=buttons),
+            TemplateParams(header=header, body=body, buttons=buttons, header_object=media),
             reply_to=reply_to,
             idempotency_key=idempotency_key,
             source="cli",
@@ -358,3 +366,7 @@ def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool, r
             err=True,
         )
         raise SystemExit(3)
+
+
+# Registers `send image|video|document|audio` on the group above.
+from easymo_core.cli import send_media_cmd  # noqa: E402,F401

@@ -8,6 +8,7 @@ from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.figures import Dashboard
 from easymo_core.analytics.period import parse_moment, resolve_period
 from easymo_core.cli.context import emit_json, print_table, state
+from easymo_core.display import fmt_duration_ms
 
 
 def _pct(value: float | None) -> str:
@@ -15,14 +16,7 @@ def _pct(value: float | None) -> str:
 
 
 def _ms(value: float | None, open_ended: bool = False) -> str:
-    if value is None:
-        return "-"
-    prefix = "≥" if open_ended else ""
-    if value < 1000:
-        return f"{prefix}{value:.0f} ms"
-    if value < 120_000:
-        return f"{prefix}{value / 1000:.1f} s"
-    return f"{prefix}{value / 60_000:.1f} min"
+    return "-" if value is None else fmt_duration_ms(value, at_least=open_ended)
 
 
 def _p(value: float | None) -> str:
@@ -243,7 +237,9 @@ def _print(b: Dashboard, series: bool) -> None:
             ["what", "metric", "local", "meta", ""],
             [[r.label, r.metric, r.local, r.meta, "DISAGREE" if r.disagree else ""] for r in b.meta.rows],
         )
-        if b.meta.conversations:
+        if b.meta.priced_messages:
+            click.echo(f"messages priced {b.meta.priced_messages}, cost {b.meta.cost:.2f} USD")
+        elif b.meta.conversations:
             click.echo(f"conversations {b.meta.conversations}, cost {b.meta.cost:.2f} USD")
     if series:
         _section("Time series")

@@ -105,13 +105,20 @@ def show(name: str, language: str | None, as_json: bool) -> None:
 
 @templates.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def create(file: Path) -> None:
+@click.option("--header-sample", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Image, video or PDF for a media header: uploaded, its handle put in the definition.")
+def create(file: Path, header_sample: Path | None) -> None:
     """Submit a new template (Graph JSON: name, language, category, components)."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise EasymoError(f"{file} is not valid JSON ({exc})") from None
-    record = state().services().templates.create(TemplateDefinition.from_graph(data))
+    services = state().services()
+    if header_sample is not None:
+        from easymo_core.templates.header_sample import upload_header_sample
+
+        data = upload_header_sample(data, header_sample, services.profile.app_id, services.client)
+    record = services.templates.create(TemplateDefinition.from_graph(data))
     click.echo(f"{record.name} ({record.language}) submitted: {record.status}, id {record.meta_id}")
 
 

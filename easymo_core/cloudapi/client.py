@@ -28,16 +28,19 @@ from easymo_core.cloudapi.errors import MalformedResponseError, PayloadError
 from easymo_core.cloudapi.interactive_payloads import Header, ListSection, ReplyButton
 from easymo_core.cloudapi.lean_transport import make_transport
 from easymo_core.cloudapi.limits import TEMPLATE_ANALYTICS_IDS_PER_REQUEST, TEMPLATE_CATEGORIES
+from easymo_core.cloudapi.media_client import MediaEndpoints
 from easymo_core.cloudapi.models import (
     PHONE_NUMBER_FIELDS,
     ConversationPoint,
     MessagePoint,
     PhoneNumberInfo,
+    PricingPoint,
     SendResult,
     TemplatePoint,
     read_conversation_points,
     read_message_points,
     read_phone_number_info,
+    read_pricing_points,
     read_template_points,
 )
 from easymo_core.cloudapi.pacing import SendPacer
@@ -65,7 +68,7 @@ Moment = int | float | datetime
 T = TypeVar("T")
 
 
-class CloudAPIClient:
+class CloudAPIClient(MediaEndpoints):
     """Talks to one WhatsApp Business phone number and its WABA through the Graph API."""
 
     def __init__(
@@ -103,6 +106,11 @@ class CloudAPIClient:
 
     def __repr__(self) -> str:
         return repr(self._core).replace("ClientCore", type(self).__name__, 1)
+
+    @property
+    def pacer(self) -> SendPacer:
+        """What paces this client's sends (shared by the clients one Services builds)."""
+        return self._core.pacer
 
     def __enter__(self) -> CloudAPIClient:
         return self
@@ -286,6 +294,21 @@ class CloudAPIClient:
         data = self._call("GET", self._core.waba_url(), params={"fields": spec},
                           idempotent=True)
         return self._read(read_conversation_points, data)
+
+    def pricing_analytics(
+        self, start: Moment, end: Moment, granularity: str = "DAILY", *,
+        dimensions: Sequence[str] = (),
+    ) -> list[PricingPoint]:
+        """Messages priced and their cost per period (per-message pricing, Meta's model since
+        mid-2025): what Meta bills, each message once."""
+        _check_choice("granularity", granularity, CONVERSATION_GRANULARITIES)
+        spec = (f"pricing_analytics.start({_unix(start)}).end({_unix(end)})"
+                f".granularity({granularity})")
+        if dimensions:
+            spec += f".dimensions({json.dumps(list(dimensions))})"
+        data = self._call("GET", self._core.waba_url(), params={"fields": spec},
+                          idempotent=True)
+        return self._read(read_pricing_points, data)
 
     def template_analytics(
         self, start: Moment, end: Moment, template_ids: Iterable[str], *,

@@ -27,7 +27,7 @@ from easymo_core.cloudapi.errors import (
     malformed_success,
 )
 from easymo_core.cloudapi.models import SendResult, read_send_result
-from easymo_core.cloudapi.pacing import UNLIMITED, SendPacer, pacer_for
+from easymo_core.cloudapi.pacing import UNLIMITED, Pacer, SendPacer
 from easymo_core.cloudapi.retry import RetryPolicy, parse_retry_after
 from easymo_core.errors import ConfigError
 
@@ -86,7 +86,9 @@ class ClientCore:
         self._extensions = {"timeout": self.timeout.as_dict()}
         self.retry = retry
         if pacer is None:
-            pacer = pacer_for(phone_number_id) if phone_number_id else UNLIMITED
+            # A client of its own paces alone; Services hands the clients of one number a
+            # shared pacer.
+            pacer = Pacer() if phone_number_id else UNLIMITED
         self.pacer: SendPacer = pacer
         self._get_headers = httpx.Headers({
             "Authorization": f"Bearer {access_token}",
@@ -154,6 +156,31 @@ class ClientCore:
                                  extensions=self._extensions)
         return httpx.Request(method, url, params=params, headers=self._post_headers,
                              content=encode_json(json_body), extensions=self._extensions)
+
+    def raw_request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        auth_scheme: str = "Bearer",
+    ) -> httpx.Request:
+        """A request with the token and the given body as it is (uploads, downloads).
+
+        Meta's resumable upload endpoint takes the token as ``OAuth <token>``, the rest of
+        the Graph API as ``Bearer <token>``."""
+        merged = httpx.Headers(self._get_headers)
+        if auth_scheme != "Bearer":
+            merged["Authorization"] = f"{auth_scheme} {self._secrets[0]}"
+        merged.update(dict(headers or {}))
+        return httpx.Request(method, url, params=params, headers=merged, content=content,
+                             extensions=self._extensions)
+
+    def version_url(self, path: str) -> str:
+        """``path`` under the Graph version: ``upload:<session>``, ``<app-id>/uploads``."""
+        return f"{self._version_url}/{path}"
 
     # -- answers ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ so a request is never written into a dead keep-alive connection that we could ha
 
 from __future__ import annotations
 
-import select
+import selectors
 import socket
 import ssl
 import threading
@@ -221,12 +221,13 @@ def _default_ssl_context() -> ssl.SSLContext:
 
 def _closed_by_peer(sock: socket.socket) -> bool:
     # An idle keep-alive socket has nothing to read; readable means EOF (or stray bytes).
-    # poll, not select: select refuses descriptors above 1024, which a long-running console
-    # with many files open can reach.
+    # selectors picks epoll / kqueue / select by platform: select.poll does not exist on
+    # Windows, and plain select refuses descriptors above 1024 on Linux, which a long-running
+    # console with many files open can reach.
     try:
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
+        with selectors.DefaultSelector() as selector:
+            selector.register(sock, selectors.EVENT_READ)
+            return bool(selector.select(0))
     except (OSError, ValueError):
         return True
 

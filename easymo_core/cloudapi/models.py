@@ -52,7 +52,10 @@ class PhoneNumberInfo:
     display_phone_number: str
     verified_name: str | None
     quality_rating: str | None  # GREEN, YELLOW, RED, UNKNOWN / NA
-    messaging_limit_tier: str | None  # TIER_250 ... TIER_UNLIMITED
+    # Meta's whatsapp_business_manager_messaging_limit (TIER_250, TIER_2K, TIER_10K,
+    # TIER_100K, TIER_UNLIMITED, per business portfolio); the deprecated messaging_limit_tier
+    # only when Meta sends no new field.
+    messaging_limit_tier: str | None
     throughput_level: str | None  # STANDARD, HIGH, NOT_APPLICABLE
     status: str | None = None
     name_status: str | None = None
@@ -63,9 +66,9 @@ class PhoneNumberInfo:
 
 
 PHONE_NUMBER_FIELDS = (
-    "id", "display_phone_number", "verified_name", "quality_rating", "messaging_limit_tier",
-    "throughput", "status", "name_status", "code_verification_status", "platform_type",
-    "account_mode",
+    "id", "display_phone_number", "verified_name", "quality_rating",
+    "whatsapp_business_manager_messaging_limit", "throughput", "status", "name_status",
+    "code_verification_status", "platform_type", "account_mode",
 )
 
 
@@ -76,7 +79,8 @@ def read_phone_number_info(data: Mapping[str, Any]) -> PhoneNumberInfo:
         display_phone_number=str(data["display_phone_number"]),
         verified_name=data.get("verified_name"),
         quality_rating=data.get("quality_rating"),
-        messaging_limit_tier=data.get("messaging_limit_tier"),
+        messaging_limit_tier=(data.get("whatsapp_business_manager_messaging_limit")
+                              or data.get("messaging_limit_tier")),
         throughput_level=throughput.get("level") if isinstance(throughput, Mapping) else None,
         status=data.get("status"),
         name_status=data.get("name_status"),
@@ -115,6 +119,32 @@ class ConversationPoint:
 
 
 _POINT_MEASURES = frozenset({"start", "end", "conversation", "cost"})
+
+
+@dataclass(frozen=True, slots=True)
+class PricingPoint:
+    """Messages priced in [start, end) and their cost (per-message pricing); each message is
+    in exactly one point for the requested ``dimensions``."""
+
+    start: int
+    end: int
+    volume: int
+    cost: float
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+
+_PRICING_MEASURES = frozenset({"start", "end", "volume", "cost"})
+
+
+def read_pricing_points(data: Mapping[str, Any]) -> list[PricingPoint]:
+    out = []
+    for group in data["pricing_analytics"].get("data", []):
+        for p in group.get("data_points", []):
+            out.append(PricingPoint(
+                int(p["start"]), int(p["end"]), int(p.get("volume", 0)), float(p.get("cost", 0.0)),
+                {k: str(v) for k, v in p.items() if k not in _PRICING_MEASURES},
+            ))
+    return out
 
 
 def read_conversation_points(data: Mapping[str, Any]) -> list[ConversationPoint]:

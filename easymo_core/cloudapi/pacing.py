@@ -6,15 +6,18 @@ message every 6 s to the same user, with short bursts tolerated. Going faster ea
 
 Both limits are token buckets that hand out *reservations*: taking a token may leave the
 bucket negative, and the caller sleeps until its reserved slot. One short lock per
-acquire, no lock held while sleeping, so threads and asyncio tasks share one bucket.
+acquire, no lock held while sleeping, so threads share one bucket.
+
+There is no process-wide pacer: whoever builds the clients of a phone number (``Services``)
+holds a ``Pacers`` and hands each client its number's pacer, so two runs in one process
+(two tests, two profiles) never wait on each other's sends.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol
 
 from easymo_core.cloudapi.limits import (
@@ -31,8 +34,6 @@ _PAIR_TABLE_PRUNE_AT = 4096
 
 class SendPacer(Protocol):
     def acquire(self, recipient: str | None = None) -> float: ...
-
-    async def acquire_async(self, recipient: str | None = None) -> float: ...
 
 
 class TokenBucket:
@@ -71,7 +72,13 @@ class TokenBucket:
 
 
 class PairLimiter:
-    """One token bucket per recipient: a message every ``interval`` s, ``burst`` at once."""
+    """Meta's pair rate, per recipient: one message per ``interval`` s, and a burst of up to
+    ``burst`` messages within one ``interval`` that borrows future time.
+
+    A burst of n messages is paid back before the next message: after 20 at once, the 21st
+    goes about 20 × 6 s = 2 minutes later (CLOUDAPI.md §5). Each recipient's state is when
+    its current burst started, how many messages it holds and when its debt is paid.
+    """
 
     def __init__(
         self,
@@ -82,32 +89,39 @@ class PairLimiter:
         if interval <= 0 or burst < 1:
             raise ValueError("the pair limit needs a positive interval and a burst of at least 1")
         self.interval = interval
-        self.burst = float(burst)
+        self.burst = burst
         self._clock = clock
-        self._state: dict[str, tuple[float, float]] = {}
+        # recipient -> (burst start, messages in that burst, moment the burst is paid back)
+        self._state: dict[str, tuple[float, int, float]] = {}
         self._prune_at = _PAIR_TABLE_PRUNE_AT
         self._lock = threading.Lock()
 
     def reserve(self, recipient: str) -> float:
+        """Reserve the next slot for ``recipient``; returns how long to wait for it."""
         with self._lock:
             now = self._clock()
-            tokens, stamp = self._state.get(recipient, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - stamp) / self.interval) - 1.0
-            self._state[recipient] = (tokens, now)
+            start, count, paid = self._state.get(recipient, (now, 0, now))
+            if paid <= now:
+                start, count, paid = now, 0, now  # no debt: a new burst starts now
+            # A reservation queued behind a debt joins the burst that starts when it is paid.
+            slot = max(now, start)
+            if count >= self.burst or slot - start >= self.interval:
+                start = slot = paid
+                count = 0
+            self._state[recipient] = (start, count + 1, paid + self.interval)
             if len(self._state) >= self._prune_at:
                 self._prune(now)
                 # Doubling keeps pruning amortised O(1) when most recipients are still busy.
                 self._prune_at = max(_PAIR_TABLE_PRUNE_AT, 2 * len(self._state))
-        return 0.0 if tokens >= 0.0 else -tokens * self.interval
+        return slot - now
 
     def __len__(self) -> int:
         return len(self._state)
 
     def _prune(self, now: float) -> None:
-        # A recipient whose bucket has refilled is indistinguishable from a new one.
-        full = [r for r, (tokens, stamp) in self._state.items()
-                if tokens + (now - stamp) / self.interval >= self.burst]
-        for recipient in full:
+        # A recipient whose debt is paid is indistinguishable from a new one.
+        paid = [r for r, (_start, _count, until) in self._state.items() if until <= now]
+        for recipient in paid:
             del self._state[recipient]
 
 
@@ -123,13 +137,11 @@ class Pacer:
         pair_burst: int = PAIR_BURST,
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         _check_rate(rate)
         self._bucket = TokenBucket(rate, default_burst(rate) if burst is None else burst, clock)
         self._pairs = PairLimiter(pair_interval, pair_burst, clock)
         self._sleep = sleep
-        self._async_sleep = async_sleep
 
     @property
     def rate(self) -> float:
@@ -158,15 +170,6 @@ class Pacer:
             self._sleep(wait)
         return waited + wait
 
-    async def acquire_async(self, recipient: str | None = None) -> float:
-        waited = self._pairs.reserve(recipient) if recipient else 0.0
-        if waited:
-            await self._async_sleep(waited)
-        wait = self._bucket.reserve()
-        if wait:
-            await self._async_sleep(wait)
-        return waited + wait
-
 
 class UnlimitedPacer:
     """No pacing at all: for the sandbox in unlimited mode and benchmarks."""
@@ -176,30 +179,28 @@ class UnlimitedPacer:
     def acquire(self, recipient: str | None = None) -> float:
         return 0.0
 
-    async def acquire_async(self, recipient: str | None = None) -> float:
-        return 0.0
-
 
 UNLIMITED = UnlimitedPacer()
 
-_registry: dict[str, Pacer] = {}
-_registry_lock = threading.Lock()
+class Pacers:
+    """The pacer of each phone number, shared by every client one ``Services`` builds for it."""
 
+    def __init__(self) -> None:
+        self._pacers: dict[str, Pacer] = {}
+        self._lock = threading.Lock()
 
-def pacer_for(phone_number_id: str, rate: float | None = None) -> Pacer:
-    """The process-wide pacer of a phone number, shared by every client that sends from it.
-
-    Giving ``rate`` (re)configures it, e.g. after the profile's messages-per-second changed.
-    """
-    with _registry_lock:
-        pacer = _registry.get(phone_number_id)
-        if pacer is None:
-            pacer = _registry[phone_number_id] = Pacer(
-                DEFAULT_MESSAGES_PER_SECOND if rate is None else rate
-            )
-        elif rate is not None and rate != pacer.rate:
-            pacer.configure(rate)
-        return pacer
+    def for_number(self, phone_number_id: str, rate: float | None = None) -> Pacer:
+        """The pacer of ``phone_number_id``; giving ``rate`` (re)configures it, e.g. after the
+        profile's messages-per-second changed."""
+        with self._lock:
+            pacer = self._pacers.get(phone_number_id)
+            if pacer is None:
+                pacer = self._pacers[phone_number_id] = Pacer(
+                    DEFAULT_MESSAGES_PER_SECOND if rate is None else rate
+                )
+            elif rate is not None and rate != pacer.rate:
+                pacer.configure(rate)
+            return pacer
 
 
 def default_burst(rate: float) -> float:

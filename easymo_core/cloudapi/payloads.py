@@ -47,11 +47,31 @@ from easymo_core.cloudapi.template_payloads import (
     url_button,
 )
 
+# Meta's media message objects: caption on image, video and document only.
+CAPTIONED_MEDIA = ("image", "video", "document")
+UNCAPTIONED_MEDIA = ("audio", "sticker")
+
 __all__ = [
-    "ListRow", "ListSection", "PayloadError", "ReplyButton", "button_message",
-    "copy_code_button", "currency_param", "date_time_param", "flow_button", "list_message",
-    "location_param", "mark_read_payload", "media_param", "quick_reply_button",
-    "template_message", "text_message", "text_param", "url_button", "validate_message",
+    "ListRow",
+    "ListSection",
+    "PayloadError",
+    "ReplyButton",
+    "button_message",
+    "copy_code_button",
+    "currency_param",
+    "date_time_param",
+    "flow_button",
+    "list_message",
+    "location_param",
+    "mark_read_payload",
+    "media_message",
+    "media_param",
+    "quick_reply_button",
+    "template_message",
+    "text_message",
+    "text_param",
+    "url_button",
+    "validate_message",
 ]
 
 
@@ -125,6 +145,38 @@ def list_message(
     interactive = list_object(body, button, sections, header=header, footer=footer)
     payload = envelope(to, "interactive", reply_to, biz_opaque_callback_data)
     payload["interactive"] = interactive
+    return payload
+
+
+def media_message(
+    to: str,
+    kind: str,
+    *,
+    media_id: str | None = None,
+    link: str | None = None,
+    caption: str | None = None,
+    filename: str | None = None,
+    reply_to: str | None = None,
+    biz_opaque_callback_data: str | None = None,
+) -> dict[str, Any]:
+    """An image, video, document, audio or sticker message, by uploaded ``media_id`` or public
+    ``link``. Audio and stickers take no caption; only a document takes a ``filename``."""
+    if kind not in CAPTIONED_MEDIA and kind not in UNCAPTIONED_MEDIA:
+        raise PayloadError(f"message type {kind!r} is not a media type", field="type")
+    media: dict[str, Any] = {"id": media_id} if link is None else {"link": link}
+    check_media(kind, media)
+    if caption:
+        if kind in UNCAPTIONED_MEDIA:
+            raise PayloadError(f"an {kind} message takes no caption", field="caption",
+                               explanation="Send the caption as a text message instead.")
+        media["caption"] = caption
+        optional_text(f"{kind} caption", caption, CAPTION_MAX)
+    if filename:
+        if kind != "document":
+            raise PayloadError(f"only a document carries a file name, not an {kind}", field="filename")
+        media["filename"] = filename
+    payload = envelope(to, kind, reply_to, biz_opaque_callback_data)
+    payload[kind] = media
     return payload
 
 

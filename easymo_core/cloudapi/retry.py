@@ -7,11 +7,10 @@ it gets here. This module only decides *when*, and gives up in time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -26,7 +25,7 @@ log = logging.getLogger("easymo.cloudapi")
 class RetryPolicy:
     """``max_attempts`` counts the first try; no retry starts after ``max_total_seconds``.
 
-    ``sleep``, ``async_sleep``, ``clock`` and ``random`` are injectable so tests run in
+    ``sleep``, ``clock`` and ``random`` are injectable so tests run in
     fake time.
     """
 
@@ -35,7 +34,6 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     random: Callable[[], float] = field(default=random.random, repr=False)
 
@@ -96,23 +94,6 @@ def call_with_retry(policy: RetryPolicy, attempt: Callable[[int], T]) -> T:
             if delay is None:
                 raise
         policy.sleep(delay)
-        number += 1
-
-
-async def call_with_retry_async(
-    policy: RetryPolicy, attempt: Callable[[int], Awaitable[T]]
-) -> T:
-    """The asyncio twin of :func:`call_with_retry`."""
-    budget = _Budget(policy)
-    number = 1
-    while True:
-        try:
-            return await attempt(number)
-        except CloudAPIError as error:
-            delay = budget.next_delay(number, error)
-            if delay is None:
-                raise
-        await policy.async_sleep(delay)
         number += 1
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from easymo_core.cloudapi.limits import DEFAULT_MESSAGES_PER_SECOND, MAX_MESSAGES_PER_SECOND
 from easymo_core.errors import ConfigError
@@ -33,6 +35,8 @@ class Profile:
     graph_version: str = DEFAULT_GRAPH_VERSION
     phone_number_id: str = ""
     waba_id: str = ""
+    # The Meta app's id: template header samples go through its Resumable Upload API.
+    app_id: str = ""
     db_url: str = ""
     verify_token: str = ""
     messages_per_second: float = DEFAULT_MESSAGES_PER_SECOND
@@ -40,6 +44,8 @@ class Profile:
     # Dashboard alert thresholds: error rate (fraction), webhook lag (seconds).
     alert_error_rate: float = 0.05
     alert_webhook_lag_s: float = 120.0
+    # Days an ingested webhook POST's raw body (every customer's text) is kept; 0 keeps it for ever.
+    webhook_body_retention_days: int = 30
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,11 +92,19 @@ class Profile:
             raise ConfigError(
                 f"profile {self.name!r}: Graph URL {self.graph_url!r} must start with https://"
             )
+        if self.kind == "real" and self.graph_url.startswith("http://") and not _is_loopback(self.graph_url):
+            # The access token travels in every request's Authorization header.
+            raise ConfigError(
+                f"profile {self.name!r}: Graph URL {self.graph_url!r} would send the access token "
+                "unencrypted",
+                hint="use https:// (plain http:// is allowed only for a stand-in on this machine)",
+            )
         if not _VERSION_RE.match(self.graph_version):
             raise ConfigError(
                 f"profile {self.name!r}: Graph API version {self.graph_version!r} is not like v23.0"
             )
-        for label, value in (("phone-number id", self.phone_number_id), ("WABA id", self.waba_id)):
+        for label, value in (("phone-number id", self.phone_number_id), ("WABA id", self.waba_id),
+                             ("app id", self.app_id)):
             if value and not _ID_RE.match(value):
                 raise ConfigError(
                     f"profile {self.name!r}: {label} {value!r} must be digits",
@@ -111,6 +125,11 @@ class Profile:
             raise ConfigError(
                 f"profile {self.name!r}: alert webhook lag must be more than 0 seconds"
             )
+        if not isinstance(self.webhook_body_retention_days, int) or self.webhook_body_retention_days < 0:
+            raise ConfigError(
+                f"profile {self.name!r}: webhook body retention must be a whole number of days, 0 or more",
+                hint="30 keeps raw webhook bodies a month; 0 keeps them for ever",
+            )
         bad = [f for f in self.fallbacks if f not in FALLBACK_RULES]
         if bad:
             raise ConfigError(
@@ -126,3 +145,13 @@ class Profile:
         if not self.waba_id:
             missing.append("WABA id")
         return missing
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

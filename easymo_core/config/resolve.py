@@ -18,6 +18,7 @@ ENV_FIELDS: dict[str, str] = {
     "EASYMO_GRAPH_VERSION": "graph_version",
     "EASYMO_PHONE_NUMBER_ID": "phone_number_id",
     "EASYMO_WABA_ID": "waba_id",
+    "EASYMO_APP_ID": "app_id",
     "EASYMO_VERIFY_TOKEN": "verify_token",
 }
 SECRET_ENV = {"token": "EASYMO_ACCESS_TOKEN", "app-secret": "EASYMO_APP_SECRET"}

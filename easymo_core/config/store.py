@@ -19,6 +19,7 @@ from easymo_core.config import paths
 from easymo_core.config import sandbox_defaults as sd
 from easymo_core.config.profile import SANDBOX, Profile
 from easymo_core.errors import ConfigError
+from easymo_core.private_files import private_dir
 
 
 def sandbox_profile(env: Mapping[str, str] | None = None) -> Profile:
@@ -31,6 +32,7 @@ def sandbox_profile(env: Mapping[str, str] | None = None) -> Profile:
         graph_version=sd.SANDBOX_GRAPH_VERSION,
         phone_number_id=sd.SANDBOX_PHONE_NUMBER_ID,
         waba_id=sd.SANDBOX_WABA_ID,
+        app_id=sd.SANDBOX_APP_ID,
         db_url=f"sqlite:///{db_path}",
         verify_token=sd.SANDBOX_VERIFY_TOKEN,
     )
@@ -58,7 +60,8 @@ class ProfileStore:
             raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from None
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        # mkstemp creates the file 0600, and the rename keeps that.
         fd, tmp = tempfile.mkstemp(prefix=".profiles.", suffix=".toml", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from easymo_core.private_files import private_dir, private_opener
+
 # Kept open for the life of the process: faulthandler writes to its descriptor at crash time.
 _open: list[IO[Any]] = []
 MAX_BYTES = 1_000_000  # past this, the next start begins the file again
@@ -28,9 +30,9 @@ def enable_crash_log(path: Path, program: str) -> Path | None:
     if faulthandler.is_enabled():
         return None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         mode = "w" if path.exists() and path.stat().st_size > MAX_BYTES else "a"
-        file = path.open(mode, encoding="utf-8")
+        file = open(path, mode, encoding="utf-8", opener=private_opener)  # noqa: SIM115 (kept open)
     except OSError:
         return None  # a read-only home must not stop the program
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())

@@ -18,7 +18,7 @@ _PATTERNS = (
     re.compile(r"(Bearer\s+)[A-Za-z0-9._\-]{8,}"),
     re.compile(r"\bEAA[A-Za-z0-9]{20,}"),
     re.compile(
-        r"((?:access_token|app_secret|token|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,]{6,}", re.I
+        r"((?:access_token|app_secret|token|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,]+", re.I
     ),
 )
 # 8 to 15 digits, optionally with a leading '+': WhatsApp ids and E.164 numbers.
@@ -27,9 +27,10 @@ REDACTED = "[REDACTED]"
 
 
 def register_secret(value: str) -> None:
-    """Every later log line has ``value`` replaced; short values are ignored as too common."""
+    """Every later log line has ``value`` replaced, however short: a short secret is weak, and
+    that is no reason to print it."""
     global _secret_re
-    if not value or len(value) < 6:
+    if not value:
         return
     with _lock:
         if value in _secrets:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 from pathlib import Path
+from typing import Any
 
 from easymo_core.logs.redact import mask_phones, redact
+from easymo_core.private_files import private_dir, private_opener
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -55,8 +57,8 @@ def setup_logging(
     root.addHandler(stream)
     if log_file is not None:
         try:
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            fh = logging.handlers.RotatingFileHandler(
+            private_dir(log_file.parent)
+            fh = PrivateRotatingFileHandler(
                 log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
             )
         except OSError:
@@ -68,3 +70,12 @@ def setup_logging(
     # httpx logs every request URL at INFO; keep it for debugging only.
     logging.getLogger("httpx").setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files, the first and each one after a rollover, only the user may
+    read: log lines carry masked phone numbers, template names and error details."""
+
+    def _open(self) -> Any:  # the base class types it TextIOWrapper; open() with a str mode is IO[Any]
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=private_opener)

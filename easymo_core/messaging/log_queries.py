@@ -32,6 +32,8 @@ from sqlalchemy import BigInteger, Select, and_, func, select, text, tuple_, typ
 from sqlalchemy.engine import Connection
 
 from easymo_core.cloudapi.error_codes import explain
+from easymo_core.exports.csv_cells import safe_cell
+from easymo_core.private_files import private_opener
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import (
     Contact,
@@ -289,7 +291,7 @@ class LogQueries:
         after: tuple[int, int] | None = None
         columns = [c.key for c in EXPORT_COLUMNS]
         try:
-            with part.open("w", newline="", encoding="utf-8") as fh:
+            with open(part, "w", newline="", encoding="utf-8", opener=private_opener) as fh:
                 writer = csv.writer(fh)
                 writer.writerow(columns)
                 while True:
@@ -334,7 +336,7 @@ _CREATED_MS = type_coerce(_m.c.created_at, BigInteger).label("keyset_created_ms"
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat(timespec="milliseconds")
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
 
 
 class _Cancelled(Exception):

@@ -21,7 +21,13 @@ from sqlalchemy import select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
-from easymo_core.cloudapi.payloads import button_message, list_message, text_message, validate_message
+from easymo_core.cloudapi.payloads import (
+    button_message,
+    list_message,
+    media_message,
+    text_message,
+    validate_message,
+)
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
@@ -148,6 +154,32 @@ class MessageProcessor:
         return self._send(
             payload, key=key, kind="interactive", body=body, source=source, admin=admin, reply_to=reply_to,
             checked_key=idempotency_key,
+        )
+
+    def send_media(
+        self,
+        to: str,
+        kind: str,
+        *,
+        media_id: str | None = None,
+        link: str | None = None,
+        caption: str | None = None,
+        filename: str | None = None,
+        reply_to: str | None = None,
+        source: str = "cli",
+        admin: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> SendOutcome:
+        """An image, video, document, audio or sticker already uploaded (``media_id``) or at a
+        public ``link``; the caption is what the log and the conversation show."""
+        key = idempotency_key or new_key()
+        payload = media_message(
+            to, kind, media_id=media_id, link=link, caption=caption, filename=filename,
+            reply_to=reply_to, biz_opaque_callback_data=key,
+        )
+        return self._send(
+            payload, key=key, kind=kind, body=caption or filename, source=source, admin=admin,
+            reply_to=reply_to, checked_key=idempotency_key,
         )
 
     def send_template(

@@ -1,6 +1,6 @@
 """A local stand-in for the WhatsApp Business Cloud API.
 
-Same paths, payloads, ids and error envelopes as the Graph API (any ``/vNN.N/``), the
+Same paths, payloads, ids and error envelopes as the Graph API (the versions Meta serves), the
 limits Meta enforces with Meta's codes, template review, and signed webhooks with realistic
 timing and faults; plus control endpoints under ``/_sandbox/`` to drive it from tests.
 

@@ -7,7 +7,9 @@ Graph field expressions on ``GET /{waba_id}?fields=...``:
       [.dimensions([CONVERSATION_CATEGORY, CONVERSATION_TYPE, COUNTRY, PHONE])]``
       -> ``conversation_analytics{data[{data_points[{start, end, conversation, cost, ...}]}]}``
   ``pricing_analytics`` the same for per-message pricing (``volume``, ``cost``,
-      dimensions PRICING_CATEGORY, PRICING_TYPE, COUNTRY, PHONE).
+      dimensions PRICING_CATEGORY, PRICING_TYPE, COUNTRY, PHONE): every delivered message,
+      service ones included, each of the pricing type its webhooks carried (REGULAR,
+      FREE_CUSTOMER_SERVICE, FREE_ENTRY_POINT); only REGULAR ones cost.
 And ``GET /{waba_id}/template_analytics?start&end&granularity=DAILY&metric_types&template_ids``
       -> ``data[{template_id, granularity, data_points[{template_id, start, end, sent,
          delivered, read, clicked[{type, button_content, count}]}]}]``.
@@ -31,6 +33,7 @@ from typing import Any
 import phonenumbers
 
 from easymo_core.sandbox.graph_errors import GraphError
+from easymo_core.sandbox.pricing import REGULAR, pricing_type
 from easymo_core.sandbox.state import OutboundMessage, SandboxState
 
 PRICE_USD = {"marketing": 0.025, "utility": 0.004, "authentication": 0.0135, "service": 0.0}
@@ -172,13 +175,15 @@ def field_value(name: str, args: dict[str, str], state: SandboxState, own_number
         if dim not in _DIMENSIONS[name]:
             raise GraphError(100, f"{name}: unknown dimension {dim}")
     if name == "conversation_analytics":
-        rows = ((c["opened_at"], c["category"], c["wa_id"], 1) for c in state.conversations)
+        rows = ((c["opened_at"], c["category"], c["wa_id"], 1, "regular") for c in state.conversations)
         points = _grouped(rows, buckets, dimensions, own_number, "conversation")
     else:
+        # Every delivered message, service ones included, with the pricing type its
+        # webhooks carried; only regular ones cost.
         rows = (
-            (m.accepted_at, m.category, m.to, 1)
+            (m.accepted_at, m.category, m.to, 1, pricing_type(m))
             for m in state.messages.values()
-            if _was_delivered(m) and m.category != "service"
+            if _was_delivered(m)
         )
         points = _grouped(rows, buckets, dimensions, own_number, "volume")
     return {"data": [{"data_points": points}]}
@@ -209,7 +214,7 @@ def _message_analytics(
 
 
 def _grouped(
-    rows: Iterable[tuple[float, str, str, int]],
+    rows: Iterable[tuple[float, str, str, int, str]],
     buckets: list[tuple[int, int]],
     dimensions: list[str],
     own_number: str,
@@ -218,7 +223,7 @@ def _grouped(
     """Non-empty data points, one per bucket and combination of dimension values."""
     counts: dict[tuple[Any, ...], int] = defaultdict(int)
     lo_all, hi_all = buckets[0][0], buckets[-1][1]
-    for ts, category, wa_id, n in rows:
+    for ts, category, wa_id, n, kind in rows:
         if not lo_all <= ts < hi_all:
             continue
         i = _bucket_of(ts, buckets)
@@ -231,7 +236,7 @@ def _grouped(
             elif dim == "CONVERSATION_TYPE":
                 dims.append(("conversation_type", "REGULAR"))
             elif dim == "PRICING_TYPE":
-                dims.append(("pricing_type", "REGULAR"))
+                dims.append(("pricing_type", kind.upper()))
             elif dim == "CONVERSATION_DIRECTION":
                 direction = "USER_INITIATED" if category == "service" else "BUSINESS_INITIATED"
                 dims.append(("conversation_direction", direction))
@@ -239,11 +244,11 @@ def _grouped(
                 dims.append(("country", _country(wa_id)))
             else:
                 dims.append(("phone_number", own_number))
-        counts[(i, category, tuple(dims))] += n
+        counts[(i, category, kind, tuple(dims))] += n
     points = []
-    for (i, category, dims), n in sorted(counts.items()):
+    for (i, category, kind, dims), n in sorted(counts.items()):
         lo, hi = buckets[i]
-        cost = round(n * PRICE_USD.get(category, 0.0), 4)
+        cost = round(n * PRICE_USD.get(category, 0.0), 4) if kind == REGULAR else 0.0
         point: dict[str, Any] = {"start": lo, "end": hi, count_key: n, "cost": cost}
         point.update(dict(dims))
         points.append(point)
@@ -253,9 +258,8 @@ def _grouped(
 def _merge_categories(
     points: list[dict[str, Any]], dimensions: list[str], count_key: str
 ) -> list[dict[str, Any]]:
-    """Points differing only by an undisplayed category are one point, as Graph shows them."""
-    if any(d in dimensions for d in ("CONVERSATION_CATEGORY", "PRICING_CATEGORY")):
-        return points
+    """Points differing only by an undisplayed category or pricing type are one point, as
+    Graph shows them."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for point in points:
         key = tuple(sorted((k, v) for k, v in point.items() if k not in (count_key, "cost")))

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from easymo_core.sandbox import control_routes, graph_routes
+from easymo_core.sandbox import control_routes, graph_routes, upload_routes
 from easymo_core.sandbox.control_routes import ControlError, control_error_response
 from easymo_core.sandbox.graph_errors import GraphError
 from easymo_core.sandbox.middleware import GraphMiddleware
@@ -50,7 +50,7 @@ def build_app(runtime: SandboxRuntime) -> GraphMiddleware:
     app = Starlette(
         # Sends first: they are nearly all the traffic. Control paths before the generic
         # /{version}/{object_id} routes, which would match them too.
-        routes=[graph_routes.SEND_ROUTE, control_routes.MOUNT, *graph_routes.ROUTES],
+        routes=[graph_routes.SEND_ROUTE, control_routes.MOUNT, *upload_routes.ROUTES, *graph_routes.ROUTES],
         exception_handlers=handlers,
         lifespan=lifespan,
     )

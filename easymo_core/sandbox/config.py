@@ -21,15 +21,34 @@ DEFAULT_WEBHOOK_URL = f"http://{defaults.SANDBOX_HOST}:{defaults.WEBHOOK_PORT}/w
 
 Range = tuple[float, float]
 
+# Meta's pair rate as the sandbox plays it (rate_limits.take_pair_token): one message per
+# 6 s to a user, bursts of up to 45 within 6 s. Source: Meta's throughput page as quoted in
+# CLOUDAPI.md (unverified), kept apart from the client's own pacing figures on purpose.
+PAIR_INTERVAL_SECONDS = 6.0
+PAIR_BURST_MAX = 45
+
+# Graph API versions still served as the sandbox's clock (late 2026) sees them; an older
+# (retired) or unreleased one is refused. Meta's OpenAPI description only fixes the shape
+# ``^v[0-9]+\.[0-9]+$``; the list and the refusal (2500, as for any unknown path component)
+# follow Meta's versioning page and are unverified: Graph has also been seen to upgrade
+# calls to a retired version silently.
+AVAILABLE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0")
+
+# whatsapp_business_manager_messaging_limit: Meta's tiers per business portfolio (its
+# messaging limits page; the OpenAPI description still lists only the deprecated
+# messaging_limit_tier with TIER_50 and TIER_1K): unverified.
+MESSAGING_LIMITS = ("TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
+
 # Fields a running server may not change: they name the server or the account it plays.
-_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "seed"})
+_FIXED_FIELDS = frozenset({"host", "port", "phone_number_id", "waba_id", "app_id", "seed"})
 # Fields with a closed set of values (Meta's vocabularies, and the outages a 5xx can mimic).
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "quality_rating": ("GREEN", "YELLOW", "RED", "NA"),
-    "messaging_limit_tier": ("TIER_50", "TIER_250", "TIER_1K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED"),
+    "messaging_limit": MESSAGING_LIMITS,
     "throughput_level": ("STANDARD", "HIGH", "NOT_APPLICABLE"),
     "pricing_model": ("PMP", "CBP"),
     "error_status": (500, 502, 503, 504),
+    "webhook_version": AVAILABLE_VERSIONS,
 }
 
 
@@ -43,6 +62,7 @@ class SandboxConfig:
     app_secret: str = defaults.SANDBOX_APP_SECRET
     phone_number_id: str = defaults.SANDBOX_PHONE_NUMBER_ID
     waba_id: str = defaults.SANDBOX_WABA_ID
+    app_id: str = defaults.SANDBOX_APP_ID
     display_phone_number: str = defaults.SANDBOX_DISPLAY_NUMBER
     verified_name: str = "easyMO Sandbox"
     webhook_url: str | None = DEFAULT_WEBHOOK_URL
@@ -52,13 +72,13 @@ class SandboxConfig:
     # so a send costs only its request and response.
     unlimited: bool = False
     messages_per_second: float = limits.DEFAULT_MESSAGES_PER_SECOND
-    pair_interval: float = limits.PAIR_RATE_SECONDS
-    pair_burst: int = limits.PAIR_BURST
+    pair_interval: float = PAIR_INTERVAL_SECONDS
+    pair_burst: int = PAIR_BURST_MAX
     enforce_window: bool = True
 
     # Phone number as GET /{phone_number_id} reports it.
     quality_rating: str = "GREEN"
-    messaging_limit_tier: str = "TIER_1K"
+    messaging_limit: str = "TIER_2K"
     throughput_level: str = "STANDARD"
 
     # Template review: seconds from creation (or edit) to APPROVED / REJECTED.
@@ -70,9 +90,14 @@ class SandboxConfig:
     read_delay: Range = (1.0, 8.0)
     failure_rate: float = 0.02
     read_rate: float = 0.75
+    # Share of read messages whose delivered status never comes (Meta skips it when the
+    # user reads at once). 0 by default so a run shows every step; unverified figure.
+    delivered_skip_rate: float = 0.0
     duplicate_rate: float = 0.0
     out_of_order_rate: float = 0.0
     pricing_model: str = "PMP"
+    # The Graph version of the app's webhooks: from v24.0 statuses carry no conversation.
+    webhook_version: str = defaults.SANDBOX_GRAPH_VERSION
 
     # Simulated users answering interactive and template messages.
     reply_rate: float = 0.4
@@ -123,14 +148,22 @@ class SandboxConfig:
         return applied
 
     def tunables(self) -> dict[str, Any]:
-        """The current settings as JSON-friendly values, token and secret included."""
-        return dataclasses.asdict(self)
+        """The current settings as JSON-friendly values, without the token and app secret:
+        anyone on this machine can ask the control API, and a sandbox may be given real-looking
+        secrets (``sandbox serve --token``)."""
+        values = dataclasses.asdict(self)
+        for secret in _SECRET_FIELDS:
+            values[secret] = "set" if values[secret] else ""
+        return values
 
     def restore(self, original: SandboxConfig) -> None:
         """Every setting a running server may change, back to ``original``'s."""
         for f in dataclasses.fields(self):
             if f.name not in _FIXED_FIELDS:
                 setattr(self, f.name, getattr(original, f.name))
+
+
+_SECRET_FIELDS = ("token", "app_secret")
 
 
 def _coerce(name: str, raw: Any, current: Any) -> Any:

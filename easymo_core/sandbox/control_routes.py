@@ -11,7 +11,15 @@ No token: they exist only on the loopback sandbox. Errors answer 400/404 with
   GET  /_sandbox/messages               messages sent and received, with their statuses
   POST /_sandbox/inbound                a simulated user writes: {"from", "name"?, and one of
                                         "text" | "button_id" | "list_id" (+ "to": wamid,
-                                        "title"?, "description"?)}; "context": wamid quotes
+                                        "title"?, "description"?) | "media": {"type": image|
+                                        document|audio|video|sticker, "caption"?, "filename"?,
+                                        "id"? (an uploaded media), "data_base64"?, "mime_type"?}
+                                        | "location": {latitude, longitude, name?, address?}
+                                        | "reaction": emoji (+ "to": wamid) | "contacts":
+                                        [{"name", "phone"?}] | "order": {"items": [{
+                                        "product_retailer_id", "quantity", "item_price",
+                                        "currency"?}], "text"?}}; "context": wamid quotes;
+                                        "entry_point": true writes from an ad (referral)
   GET|POST /_sandbox/faults             read / arm faults (rates, next_*, when, receiver_down_seconds, clear)
   GET|POST /_sandbox/config             read / change tunable settings
   POST /_sandbox/templates              add a template as Graph JSON in the status it names
@@ -23,6 +31,8 @@ No token: they exist only on the loopback sandbox. Errors answer 400/404 with
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from typing import Any
@@ -33,8 +43,10 @@ from starlette.routing import Mount, Route
 
 from easymo_core.cloudapi import limits
 from easymo_core.sandbox.graph_routes import runtime_of
+from easymo_core.sandbox.media import SAMPLES, SUPPORTED
 from easymo_core.sandbox.responses import json_response
 from easymo_core.sandbox.runtime import SandboxRuntime
+from easymo_core.sandbox.state import InboundMessage
 from easymo_core.sandbox.users import ReplyError
 
 _PHONE_CHARS = str.maketrans("", "", "+ -().")
@@ -125,18 +137,21 @@ async def inbound(request: Request) -> Response:
     name = body.get("name") or ""
     if not isinstance(name, str):
         raise ControlError("name must be a string")
-    given = [k for k in ("text", "button_id", "list_id") if body.get(k) not in (None, "")]
+    given = [k for k in INBOUND_KINDS if body.get(k) not in (None, "")]
     if len(given) != 1:
-        raise ControlError("give exactly one of text, button_id, list_id")
+        raise ControlError(f"give exactly one of {', '.join(INBOUND_KINDS)}")
     kind = given[0]
-    if kind == "text":
+    if kind in ("media", "location", "reaction", "contacts", "order"):
+        message = _other_inbound(rt, wa_id, name, kind, body)
+    elif kind == "text":
         text = body["text"]
         if not isinstance(text, str):
             raise ControlError("text must be a string")
         context = body.get("context")
         if context is not None and context not in rt.state.messages:
             raise ControlError(f"context {context!r} is not a message this sandbox sent")
-        message = rt.users.receive(wa_id, name, "text", {"body": text}, context)
+        message = rt.users.receive(wa_id, name, "text", {"body": text}, context,
+                                   referral=_referral(body, rt))
     else:
         to = body.get("to")
         if not isinstance(to, str) or not to:
@@ -155,9 +170,147 @@ async def inbound(request: Request) -> Response:
         "from": wa_id,
         "type": message.type,
         "context_id": message.context_id,
+        "media_id": message.content.get("id") if kind == "media" else None,
         "window_open_until": int(user.window_until),
         "webhook": "posted" if rt.dispatcher.enabled else "disabled",
     })
+
+
+INBOUND_KINDS = ("text", "button_id", "list_id", "media", "location", "reaction", "contacts", "order")
+MEDIA_KINDS = ("image", "document", "audio", "video", "sticker")
+
+
+def _other_inbound(
+    rt: SandboxRuntime, wa_id: str, name: str, kind: str, body: dict[str, Any]
+) -> InboundMessage:
+    """Media, location, reaction and contacts messages, shaped as Meta's inbound examples."""
+    context = body.get("context")
+    if context is not None and context not in rt.state.messages:
+        raise ControlError(f"context {context!r} is not a message this sandbox sent")
+    if kind == "media":
+        media_type, content = _inbound_media(rt, body["media"])
+        return rt.users.receive(wa_id, name, media_type, content, context)
+    if kind == "location":
+        return rt.users.receive(wa_id, name, "location", _inbound_location(body["location"]), context)
+    if kind == "reaction":
+        to = body.get("to")
+        if not isinstance(to, str) or to not in rt.state.messages:
+            raise ControlError("reaction needs \"to\": the wamid of a message this sandbox sent")
+        if not isinstance(body["reaction"], str):
+            raise ControlError("reaction must be an emoji")
+        return rt.users.receive(wa_id, name, "reaction", {"message_id": to, "emoji": body["reaction"]})
+    if kind == "order":
+        return rt.users.receive(wa_id, name, "order", _inbound_order(body["order"], rt), context)
+    return rt.users.receive(wa_id, name, "contacts", _inbound_contacts(body["contacts"]), context)
+
+
+def _inbound_order(spec: Any, rt: SandboxRuntime) -> dict[str, Any]:
+    """A cart sent from a catalog: ``{"items": [{"product_retailer_id", "quantity",
+    "item_price", "currency"?}], "text"?, "catalog_id"?}``."""
+    items = spec.get("items") if isinstance(spec, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ControlError("order needs items: [{product_retailer_id, quantity, item_price}]")
+    products = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("product_retailer_id"), str):
+            raise ControlError("each order item needs a product_retailer_id")
+        quantity, price = item.get("quantity", 1), item.get("item_price")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ControlError("an order item's quantity must be a positive integer")
+        if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+            raise ControlError("an order item's item_price must be a number >= 0")
+        products.append({"product_retailer_id": item["product_retailer_id"], "quantity": quantity,
+                         "item_price": price, "currency": str(item.get("currency") or "USD")})
+    catalog_id = str(spec.get("catalog_id") or rt.ids.numeric_id())
+    return {"catalog_id": catalog_id, "text": str(spec.get("text") or ""), "product_items": products}
+
+
+def _inbound_media(rt: SandboxRuntime, spec: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(spec, dict) or spec.get("type") not in MEDIA_KINDS:
+        raise ControlError(f"media must be an object with type one of {', '.join(MEDIA_KINDS)}")
+    media_type = spec["type"]
+    if spec.get("id") is not None:
+        stored = rt.media.items.get(str(spec["id"]))
+        if stored is None:
+            raise ControlError(f"no media {spec['id']} was uploaded to this sandbox")
+    else:
+        mime, data = SAMPLES[media_type]
+        if spec.get("data_base64") is not None:
+            try:
+                data = base64.b64decode(str(spec["data_base64"]), validate=True)
+            except binascii.Error:
+                raise ControlError("data_base64 is not base64") from None
+            mime = str(spec.get("mime_type") or mime)
+        if SUPPORTED.get(mime, ("", 0))[0] != media_type:
+            raise ControlError(f"mime_type {mime!r} is not one WhatsApp takes for {media_type}")
+        stored = rt.media.add(rt.ids.numeric_id(), mime, data, spec.get("filename"))
+    content: dict[str, Any] = {"mime_type": stored.mime_type,
+                               "sha256": base64.b64encode(bytes.fromhex(stored.sha256)).decode("ascii"),
+                               "id": stored.id}
+    caption = spec.get("caption")
+    if caption and media_type in ("image", "document", "video"):
+        content = {"caption": str(caption), **content}
+    if media_type == "document":
+        content["filename"] = str(spec.get("filename") or stored.filename or "document.pdf")
+    elif media_type == "audio":
+        content["voice"] = stored.mime_type == "audio/ogg"
+    elif media_type == "sticker":
+        content["animated"] = False
+    return media_type, content
+
+
+def _inbound_location(spec: Any) -> dict[str, Any]:
+    if not isinstance(spec, dict):
+        raise ControlError("location must be an object with latitude and longitude")
+    out: dict[str, Any] = {}
+    for key, bound in (("latitude", 90.0), ("longitude", 180.0)):
+        value = spec.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
+            raise ControlError(f"location {key} must be a number between -{bound:g} and {bound:g}")
+        out[key] = float(value)
+    for key in ("name", "address", "url"):
+        if spec.get(key):
+            out[key] = str(spec[key])
+    return out
+
+
+def _inbound_contacts(spec: Any) -> list[dict[str, Any]]:
+    if not isinstance(spec, list) or not spec:
+        raise ControlError("contacts must be a non-empty list of {\"name\", \"phone\"?}")
+    out = []
+    for item in spec:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+            raise ControlError("each contact needs a name")
+        first, _, last = item["name"].partition(" ")
+        name: dict[str, Any] = {"formatted_name": item["name"], "first_name": first}
+        if last:
+            name["last_name"] = last
+        contact: dict[str, Any] = {"name": name}
+        if item.get("phone"):
+            phone = str(item["phone"])
+            digits = phone.translate(_PHONE_CHARS)
+            contact["phones"] = [{"phone": phone, "wa_id": digits, "type": "MOBILE"}]
+        out.append(contact)
+    return out
+
+
+def _referral(body: dict[str, Any], rt: SandboxRuntime) -> dict[str, Any] | None:
+    """``"entry_point": true``: the user writes from a click-to-WhatsApp ad, whose referral
+    object (fields of Meta's inbound message reference) the webhook carries."""
+    if body.get("entry_point") in (None, False):
+        return None
+    if body["entry_point"] is not True:
+        raise ControlError("entry_point must be true or false")
+    return {
+        "source_url": "https://fb.me/sandbox-ad",
+        "source_id": rt.ids.numeric_id(),
+        "source_type": "ad",
+        "headline": "easyMO sandbox ad",
+        "body": "Write to us on WhatsApp",
+        "media_type": "image",
+        "image_url": "https://example.com/ad.jpg",
+        "ctwa_clid": rt.ids.conversation_id(),
+    }
 
 
 def _phone(raw: Any) -> str:

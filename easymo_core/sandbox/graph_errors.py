@@ -2,7 +2,9 @@
 
 The envelope is Meta's: ``{"error": {"message", "type", "code", "error_subcode"?,
 "error_data": {"messaging_product", "details"}?, "fbtrace_id"}}``. HTTP statuses follow
-CLOUDAPI.md: 401 for 190, 429 for the throughput codes, 5xx for injected outages, 400 else.
+CLOUDAPI.md: 401 for 104 and 190, 429 for the throughput codes, 5xx for injected outages, 400
+else. Every envelope carries ``is_transient`` (Meta's ``GraphAPIError`` schema declares it):
+true for outages and throttling, which a client may retry as they are.
 """
 
 from __future__ import annotations
@@ -11,11 +13,20 @@ from typing import Any
 
 # Codes answered with 429, the way Meta signals "slow down".
 _THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
+_AUTH_CODES = frozenset({104, 190})
+# Errors that go away by themselves (outages, throttling): is_transient true. Which codes
+# Meta marks transient is not listed in its OpenAPI description (it only declares the
+# field): unverified, chosen as the codes its error reference says to retry.
+TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056})
+# Meta's 130429 carries a subcode; its value is not in the OpenAPI description
+# (unverified, as seen quoted by integrators).
+THROUGHPUT_SUBCODE = 2494055
 
 # Short titles Meta puts before the details, as "(#code) title".
 TITLES: dict[int, str] = {
     1: "An unknown error occurred",
     100: "Invalid parameter",
+    104: "An access token is required to request this resource.",
     190: "Invalid OAuth access token - Cannot parse access token",
     131000: "Something went wrong",
     131008: "Required parameter is missing",
@@ -55,7 +66,7 @@ class GraphError(Exception):
         self.details = details
         self.message = message or f"(#{code}) {TITLES.get(code, 'Invalid request')}"
         self.status = status or http_status_for(code)
-        self.subcode = subcode
+        self.subcode = THROUGHPUT_SUBCODE if subcode is None and code == 130429 else subcode
         self.error_type = error_type
         self.user_title = user_title
         super().__init__(f"{self.message}: {details}" if details else self.message)
@@ -69,12 +80,13 @@ class GraphError(Exception):
             error["error_user_msg"] = self.details
         if self.details:
             error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
+        error["is_transient"] = self.code in TRANSIENT_CODES
         error["fbtrace_id"] = fbtrace_id
         return {"error": error}
 
 
 def http_status_for(code: int) -> int:
-    if code == 190:
+    if code in _AUTH_CODES:
         return 401
     if code in _THROTTLING_CODES:
         return 429
@@ -106,5 +118,7 @@ def unknown_object(object_id: str, method: str) -> GraphError:
     )
 
 
-def unknown_path(components: str) -> GraphError:
-    return GraphError(100, message=f"Unknown path components: {components}")
+def unknown_path(components: str, status: int = 400) -> GraphError:
+    """Graph's answer to an edge it does not have: code 2500 (as graph.facebook.com answers;
+    the OpenAPI description has no example of it, so unverified beyond that)."""
+    return GraphError(2500, message=f"Unknown path components: {components}", status=status)

@@ -12,11 +12,16 @@ Rules:
     probability ``read_rate``; each step waits a delay drawn from its range;
   - ``out_of_order_rate``: ``sent`` is posted after ``delivered`` (timestamps stay true);
   - ``duplicate_rate``: one of the statuses is posted twice;
+  - ``delivered_skip_rate``: a read message gets no delivered status (Meta skips it when
+    the user reads at once);
   - a message the user can answer (reply buttons, list, template quick replies) is answered
     with probability ``reply_rate`` after it is read (or delivered, when not read), by a tap
     or, with probability ``text_reply_rate``, by typed text.
 Statuses never go backwards in the state (failed is final); webhooks carry Meta's string
-unix ``timestamp``, ``conversation`` and ``pricing`` objects, and ``errors`` when failed.
+unix ``timestamp`` and ``errors`` when failed; ``pricing`` (see ``pricing``) and, before
+webhook version v24.0, ``conversation`` come with ``sent`` and with the first of
+delivered/read only, ``conversation.expiration_timestamp`` with ``sent`` only (CLOUDAPI.md
+§4, from Meta's status-webhook reference; unverified against the OpenAPI description).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 from easymo_core.sandbox.config import Range, SandboxConfig
 from easymo_core.sandbox.graph_errors import TITLES
 from easymo_core.sandbox.ids import IdFactory
+from easymo_core.sandbox.pricing import billable, pricing_type
 from easymo_core.sandbox.state import STATUS_RANK, OutboundMessage, SandboxState, User
 from easymo_core.sandbox.timers import Timers
 from easymo_core.sandbox.users import FREE_TEXT_REPLIES, Users
@@ -60,12 +66,16 @@ class Lifecycle:
         self._dispatcher = dispatcher
         self._users = users
         self._rng = random.Random(f"{config.seed}:fates")
+        # Its own stream, drawn only when the rate is set: a run without skips replays the
+        # fates of the seed exactly as before the knob existed.
+        self._skip_rng = random.Random(f"{config.seed}:skips")
         self.timers = Timers()
 
     def reset(self) -> None:
         """Drop every planned event and start the dice over."""
         self.timers.cancel_all()
         self._rng = random.Random(f"{self._config.seed}:fates")
+        self._skip_rng = random.Random(f"{self._config.seed}:skips")
 
     def plan(self, msg: OutboundMessage, user: User) -> None:
         """Draw ``msg``'s fate and set its timers."""
@@ -82,9 +92,11 @@ class Lifecycle:
             msg.conversation = self._conversation(user, msg.category, msg.accepted_at)
             t_delivered = t_sent + _pick(cfg.delivered_delay, u[3])
             events.append((t_sent, t_sent, "sent", None))
-            events.append((t_delivered, t_delivered, "delivered", None))
+            read = u[4] < cfg.read_rate
+            if not (read and self._skips_delivered()):
+                events.append((t_delivered, t_delivered, "delivered", None))
             answered_at = t_delivered
-            if u[4] < cfg.read_rate:
+            if read:
                 answered_at = t_delivered + _pick(cfg.read_delay, u[5])
                 events.append((answered_at, answered_at, "read", None))
             if u[6] < cfg.out_of_order_rate:
@@ -96,6 +108,10 @@ class Lifecycle:
         for i, (event_at, post_at, status, error) in enumerate(events):
             event_time = msg.accepted_at + event_at
             self.timers.later(post_at, self._emit, msg, status, event_time, error, i == duplicate)
+
+    def _skips_delivered(self) -> bool:
+        rate = self._config.delivered_skip_rate
+        return rate > 0 and self._skip_rng.random() < rate
 
     def _plan_reply(self, msg: OutboundMessage, after: float, u_choice: float, u_text: float) -> None:
         assert msg.reply_options
@@ -140,24 +156,29 @@ class Lifecycle:
                 "error_data": {"details": _FAILURE_DETAILS.get(error, title)},
                 "href": _ERROR_DOCS,
             }]
-        elif msg.conversation is not None:
-            payload["conversation"] = msg.conversation
+        elif msg.conversation is not None and (status == "sent" or not msg.priced_again):
+            # Pricing (and, before v24.0, the conversation) comes with sent and with the
+            # first of delivered/read only; the expiration only with sent.
+            if status != "sent":
+                msg.priced_again = True
+            if _version(self._config.webhook_version) < (24, 0):
+                conversation = dict(msg.conversation)
+                if status != "sent":
+                    del conversation["expiration_timestamp"]
+                payload["conversation"] = conversation
             payload["pricing"] = self._pricing(msg)
         if msg.biz_opaque_callback_data is not None:
             payload["biz_opaque_callback_data"] = msg.biz_opaque_callback_data
         return payload
 
     def _pricing(self, msg: OutboundMessage) -> dict[str, Any]:
-        billable = msg.category in {"marketing", "authentication"} or (
-            msg.category == "utility" and not msg.in_window
-        )
         pricing: dict[str, Any] = {
-            "billable": billable,
+            "billable": billable(msg),
             "pricing_model": self._config.pricing_model,
             "category": msg.category,
         }
         if self._config.pricing_model == "PMP":
-            pricing["type"] = "regular" if billable else "free_customer_service"
+            pricing["type"] = pricing_type(msg)
         return pricing
 
     def _conversation(self, user: User, category: str, now: float) -> dict[str, Any]:
@@ -170,6 +191,11 @@ class Lifecycle:
                 {"id": found[0], "wa_id": user.wa_id, "category": category, "opened_at": now}
             )
         return {"id": found[0], "expiration_timestamp": str(found[1]), "origin": {"type": category}}
+
+
+def _version(name: str) -> tuple[int, int]:
+    major, _, minor = name.lstrip("v").partition(".")
+    return (int(major or 0), int(minor or 0))
 
 
 def _pick(bounds: Range, u: float) -> float:

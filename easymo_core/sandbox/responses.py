@@ -23,7 +23,7 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
 
 def error_response(error: GraphError, fbtrace_id: str) -> Response:
     headers = None
-    if error.code == 190:
+    if error.code in (104, 190):
         headers = {"WWW-Authenticate": f'OAuth "Facebook Platform" "invalid_token" "{error.message}"'}
     return json_response(error.envelope(fbtrace_id), error.status, headers)
 

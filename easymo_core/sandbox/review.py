@@ -5,8 +5,11 @@ Review rules are in ``template_rules``. Quality: a RED score pauses an APPROVED 
 and disables a PAUSED one (Meta pauses low-quality templates, then disables repeat ones);
 GREEN or YELLOW only report the new score. Webhook fields: ``message_template_status_update``
 (``event``, ``message_template_id``, ``message_template_name``,
-``message_template_language``, ``reason``), ``message_template_quality_update`` and
-``template_category_update``.
+``message_template_language``, ``reason``, ``message_template_category``, and
+``other_info`` when paused, ``disable_info`` when disabled, ``rejection_info`` when
+rejected), ``message_template_quality_update`` (only when the score changes) and
+``template_category_update``: as Meta's template webhook reference shows them (not in the
+OpenAPI description: unverified).
 """
 
 from __future__ import annotations
@@ -20,11 +23,27 @@ from easymo_core.sandbox.graph_errors import GraphError
 from easymo_core.sandbox.ids import IdFactory
 from easymo_core.sandbox.seeds import seed_templates
 from easymo_core.sandbox.state import SandboxState, Template
-from easymo_core.sandbox.template_rules import DELETED_NAME_BLOCK_SECONDS, check_template, refuse, review
+from easymo_core.sandbox.template_rules import (
+    DELETED_NAME_BLOCK_SECONDS,
+    EXTRA_FIELDS,
+    check_template,
+    refuse,
+    review,
+)
 from easymo_core.sandbox.timers import Timers
+from easymo_core.sandbox.upload_store import UploadStore
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
 QUALITY_SCORES = ("GREEN", "YELLOW", "RED", "UNKNOWN")
+# rejection_info.reason per rejected_reason: the sandbox's own wording (Meta's texts vary
+# and are not in the OpenAPI description).
+REJECTION_TEXTS = {
+    "INVALID_FORMAT": "The template's format is not valid: check its variables and their examples.",
+    "PROMOTIONAL": "The template's content is promotional for its category.",
+    "ABUSIVE_CONTENT": "The template's content is abusive.",
+    "SCAM": "The template's content looks like a scam.",
+    "TAG_CONTENT_MISMATCH": "The template's content does not match its category.",
+}
 EDITABLE = frozenset({"APPROVED", "REJECTED", "PAUSED"})
 EDITS_PER_DAY = 1
 EDITS_PER_MONTH = 10
@@ -32,9 +51,11 @@ EDITS_PER_MONTH = 10
 
 class TemplateReview:
     def __init__(
-        self, config: SandboxConfig, state: SandboxState, ids: IdFactory, dispatcher: WebhookDispatcher
+        self, config: SandboxConfig, state: SandboxState, ids: IdFactory, dispatcher: WebhookDispatcher,
+        uploads: UploadStore | None = None,
     ) -> None:
         self._config = config
+        self._uploads = uploads
         self._state = state
         self._ids = ids
         self._dispatcher = dispatcher
@@ -68,6 +89,7 @@ class TemplateReview:
             rejected_reason=item.get("rejected_reason", "NONE"),
             quality_score=_score(quality),
             quality_date=int(quality.get("date", now) if isinstance(quality, dict) else now),
+            extra={k: item[k] for k in EXTRA_FIELDS if k in item},
         )
         self._state.add_template(tpl)
         if tpl.status == "PENDING" and self.timers.bound:
@@ -84,6 +106,10 @@ class TemplateReview:
 
     def create(self, body: Any) -> Template:
         new = check_template(body)
+        problem = self._uploads.header_handle_problem(new.components) if self._uploads else None
+        if problem is not None:
+            # Meta's code for a bad sample handle is not in its OpenAPI description (unverified).
+            raise refuse("Invalid header sample", problem)
         if self._state.template_by_name(new.name, new.language) is not None:
             raise refuse(
                 "Content in this language already exists",
@@ -100,6 +126,7 @@ class TemplateReview:
         return self.add_given({
             "name": new.name, "language": new.language, "category": new.category,
             "components": new.components, "parameter_format": new.parameter_format, "status": "PENDING",
+            **new.extra,
         })
 
     def edit(self, tpl: Template, body: Any) -> None:
@@ -171,11 +198,19 @@ class TemplateReview:
         event = "REINSTATED" if status == "APPROVED" and tpl.status == "PAUSED" else status
         tpl.status = status
         tpl.rejected_reason = reason if status == "REJECTED" else "NONE"
-        value: dict[str, Any] = {"event": event, "reason": tpl.rejected_reason}
+        value: dict[str, Any] = {"event": event, "reason": tpl.rejected_reason,
+                                 "message_template_category": tpl.category}
         if status == "PAUSED":
             value["other_info"] = {
                 "title": "FIRST_PAUSE",
                 "description": "Your template has been paused because of low quality.",
+            }
+        elif status == "DISABLED":
+            value["disable_info"] = {"disable_date": time.strftime("%Y-%m-%d", time.gmtime())}
+        elif status == "REJECTED":
+            value["rejection_info"] = {
+                "reason": REJECTION_TEXTS.get(tpl.rejected_reason, "It breaks WhatsApp's policies."),
+                "recommendation": "Edit the template as the reason says, then submit it again.",
             }
         self._post("message_template_status_update", tpl, value)
 
@@ -183,9 +218,10 @@ class TemplateReview:
         """A new quality score; RED pauses an approved template, disables a paused one."""
         score = _score(score)
         previous, tpl.quality_score, tpl.quality_date = tpl.quality_score, score, int(time.time())
-        self._post("message_template_quality_update", tpl, {
-            "previous_quality_score": previous, "new_quality_score": score,
-        })
+        if score != previous:  # Meta reports changes only
+            self._post("message_template_quality_update", tpl, {
+                "previous_quality_score": previous, "new_quality_score": score,
+            })
         if score == "RED" and tpl.status == "APPROVED":
             self.set_status(tpl, "PAUSED")
         elif score == "RED" and tpl.status == "PAUSED":

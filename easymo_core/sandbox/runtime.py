@@ -15,9 +15,11 @@ from easymo_core.sandbox.config import SandboxConfig
 from easymo_core.sandbox.faults import Faults
 from easymo_core.sandbox.ids import IdFactory
 from easymo_core.sandbox.lifecycle import Lifecycle
+from easymo_core.sandbox.media import MediaStore
 from easymo_core.sandbox.rate_limits import Throughput
 from easymo_core.sandbox.review import TemplateReview
 from easymo_core.sandbox.state import SandboxState
+from easymo_core.sandbox.upload_store import UploadStore
 from easymo_core.sandbox.users import Users
 from easymo_core.sandbox.webhooks import WebhookDispatcher
 
@@ -30,10 +32,12 @@ class SandboxRuntime:
         self.ids = IdFactory(config.seed)
         self.faults = Faults(config.seed)
         self.throughput = Throughput()
+        self.media = MediaStore(config.app_secret)
         self.dispatcher = WebhookDispatcher(config, self.state, self.faults)
         self.users = Users(config, self.state, self.ids, self.dispatcher, self.throughput)
         self.lifecycle = Lifecycle(config, self.state, self.ids, self.dispatcher, self.users)
-        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher)
+        self.uploads = UploadStore(config.app_id)
+        self.templates = TemplateReview(config, self.state, self.ids, self.dispatcher, self.uploads)
         self.started = time.monotonic()
         if config.seed_templates:
             self.templates.load_seeds()
@@ -65,5 +69,7 @@ class SandboxRuntime:
         self.ids.reset()
         self.faults.reset()
         self.throughput.reset()
+        self.media.clear()
+        self.uploads.clear()
         if self.config.seed_templates:
             self.templates.load_seeds()

@@ -56,6 +56,7 @@ def send(rt: SandboxRuntime, req: SendRequest, entry: dict[str, Any]) -> dict[st
         category=category,
         biz_opaque_callback_data=req.biz_opaque_callback_data,
         in_window=user.window_until > now,
+        in_entry_point_window=user.entry_point_until > now,
         reply_options=options or None,
     )
     if template is not None:

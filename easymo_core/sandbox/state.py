@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from easymo_core.sandbox.account import default_profile
 from easymo_core.templates.model import TemplateDefinition
 from easymo_core.templates.variables import RequiredParams, required_parameters
 
@@ -33,6 +34,8 @@ class Template:
     quality_date: int = 0
     previous_category: str | None = None
     edit_times: list[float] = field(default_factory=list)
+    # Other fields of the node, as created (template_rules.EXTRA_FIELDS) or set by Meta.
+    extra: dict[str, Any] = field(default_factory=dict)
     # The components read by the shared template model, and what a send must supply.
     definition: TemplateDefinition = field(init=False)
     required: RequiredParams = field(init=False)
@@ -63,6 +66,7 @@ class Template:
         }
         if self.previous_category:
             out["previous_category"] = self.previous_category
+        out.update(self.extra)
         return out
 
 
@@ -82,6 +86,8 @@ class OutboundMessage:
     template_language: str | None = None
     biz_opaque_callback_data: str | None = None
     in_window: bool = False  # the user's 24-hour window was open when it was accepted
+    in_entry_point_window: bool = False  # the user's 72-hour free entry point window was open
+    priced_again: bool = False  # the one delivered/read webhook with pricing has been posted
     # What a user can tap: (kind, id, title, description); kind button|list|quick_reply.
     reply_options: list[tuple[str, str, str, str]] | None = None
     status: str = "accepted"
@@ -110,10 +116,11 @@ class InboundMessage:
     wa_id: str
     name: str
     type: str
-    content: dict[str, Any]  # the type-keyed object of the webhook message
+    content: Any  # the type-keyed object of the webhook message (a list for contacts)
     timestamp: int
     context_id: str | None = None
     read_by_business: bool = False
+    referral: dict[str, Any] | None = None  # the entry point (ad) the user came from
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -132,8 +139,12 @@ class User:
     wa_id: str
     name: str
     window_until: float = 0.0  # wall time the 24-hour customer service window closes
-    pair_tokens: float = 0.0
-    pair_updated: float = 0.0  # monotonic
+    entry_point_until: float = 0.0  # wall time the 72-hour free entry point window closes
+    # Pair rate (monotonic seconds): when the time borrowed by bursts is paid back, and the
+    # burst under way.
+    pair_due: float = 0.0
+    burst_started: float = 0.0
+    burst_count: int = 0
     # Open conversation per pricing category: (id, expires at as unix seconds).
     conversations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -154,6 +165,8 @@ class SandboxState:
         self.users: dict[str, User] = {}
         self.conversations: list[dict[str, Any]] = []  # opened: id, wa_id, category, opened_at
         self.deleted_names: dict[str, float] = {}  # approved names deleted -> wall time
+        self.business_profile: dict[str, Any] = default_profile()
+        self.subscribed = True  # the app is subscribed to the WABA's webhooks
         self.log: deque[dict[str, Any]] = deque(maxlen=self.log_limit)
         self._log_seq = itertools.count(1)
         self._message_seq = itertools.count(1)

@@ -4,8 +4,9 @@
   - PAUSED -> 132015, DISABLED -> 132016
   - parameters per component differ from what the template needs -> 132000: one per
     distinct variable of the header and the body (NAMED templates match ``parameter_name``),
-    one object for a media or location header, one for each URL button with a variable and
-    each COPY_CODE button, at most one payload per quick reply, none for other buttons
+    one object for a media or location header, one for each URL button with a variable,
+    each OTP and each COPY_CODE button, at most one payload per quick reply, an action for
+    MPM (at most one for CATALOG and FLOW), none for other buttons
   - a parameter of the wrong kind for its slot -> 132012
   - a text value that is blank, holds a newline or a tab, or runs more than 4 spaces -> 132008
   - a button component whose index or sub_type does not match the template -> 131009
@@ -32,6 +33,10 @@ _SUB_TYPE_OF = {"QUICK_REPLY": "quick_reply", "URL": "url", "OTP": "url", "COPY_
                 "FLOW": "flow", "CATALOG": "catalog", "MPM": "mpm"}
 # The parameter type each required button takes.
 _BUTTON_PARAM = {"URL": "text", "OTP": "text", "COPY_CODE": "coupon_code"}
+# Buttons taking an ``action`` parameter (Meta's send examples, OpenAPI v23.0): (at least, at
+# most). A catalog's thumbnail and a flow's token are optional; a multi-product message
+# needs its sections.
+_ACTION_BUTTONS = {"CATALOG": (0, 1), "FLOW": (0, 1), "MPM": (1, 1)}
 
 ReplyOptions = list[tuple[str, str, str, str]]
 
@@ -137,6 +142,12 @@ def _check_buttons(tpl: Template, given: dict[int, dict[str, Any]]) -> ReplyOpti
                 raise GraphError(GRAPH_PARAM_FORMAT, f"{where}: a {kind} button takes a {wanted} parameter")
             if wanted == "text":
                 _check_text_value(params[0]["text"], f"{where} parameter")
-        elif kind != "FLOW":
+        elif kind in _ACTION_BUTTONS:
+            low, high = _ACTION_BUTTONS[kind]
+            if not low <= len(params) <= high:
+                _expect_count(where, params, high)
+            if params and params[0]["type"] != "action":
+                raise GraphError(GRAPH_PARAM_FORMAT, f"{where}: a {kind} button takes an action parameter")
+        else:
             _expect_count(where, params, 0)
     return options

@@ -15,6 +15,7 @@ from typing import Any
 from easymo_core.cloudapi import limits
 from easymo_core.sandbox.config import SandboxConfig
 from easymo_core.sandbox.ids import IdFactory
+from easymo_core.sandbox.pricing import ENTRY_POINT_WINDOW_SECONDS
 from easymo_core.sandbox.rate_limits import Throughput
 from easymo_core.sandbox.state import InboundMessage, OutboundMessage, SandboxState
 from easymo_core.sandbox.webhooks import WebhookDispatcher
@@ -56,13 +57,21 @@ class Users:
         wa_id: str,
         name: str,
         kind: str,
-        content: dict[str, Any],
+        content: Any,
         context_id: str | None = None,
+        *,
+        referral: dict[str, Any] | None = None,
     ) -> InboundMessage:
-        """Record that ``wa_id`` wrote to the business and post the webhook."""
+        """Record that ``wa_id`` wrote to the business and post the webhook.
+
+        ``referral``: the user came from an entry point (a click-to-WhatsApp ad), which opens
+        the 72-hour free entry point window.
+        """
         now = time.time()
         user = self._state.user(wa_id, name)
         user.window_until = now + limits.CUSTOMER_SERVICE_WINDOW_SECONDS
+        if referral is not None:
+            user.entry_point_until = now + ENTRY_POINT_WINDOW_SECONDS
         self._throughput.take(self._config, time.monotonic(), refuse=False)
         message = InboundMessage(
             wamid=self._ids.inbound_wamid(wa_id),
@@ -72,6 +81,7 @@ class Users:
             content=content,
             timestamp=int(now),
             context_id=context_id,
+            referral=referral,
         )
         self._state.inbound[message.wamid] = message
         self._state.counters["inbound_messages"] += 1
@@ -135,6 +145,8 @@ class Users:
             "type": message.type,
             message.type: message.content,
         }
+        if message.referral is not None:
+            item["referral"] = message.referral
         if message.context_id:
             item["context"] = {
                 "from": self._config.display_digits,

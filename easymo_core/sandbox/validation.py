@@ -327,6 +327,10 @@ def _check_interactive(content: dict[str, Any], where: str) -> Options:
     if kind == "list":
         return _check_list(action, action_where)
     if kind == "cta_url":
+        if not action.get("name"):
+            raise missing(_path(action_where, "name"))
+        if action["name"] != "cta_url":
+            raise invalid(_path(action_where, "name"), "must be 'cta_url'")
         params = _obj(action, "parameters", action_where)
         assert params is not None
         params_where = _path(action_where, "parameters")
@@ -335,10 +339,42 @@ def _check_interactive(content: dict[str, Any], where: str) -> Options:
     elif kind == "flow":
         if action.get("name") != "flow":
             raise invalid(_path(action_where, "name"), "must be 'flow'")
-        _obj(action, "parameters", action_where)
+        params = _obj(action, "parameters", action_where)
+        assert params is not None
+        _check_flow_parameters(params, _path(action_where, "parameters"))
     elif kind == "location_request_message" and action.get("name") != "send_location":
         raise invalid(_path(action_where, "name"), "must be 'send_location'")
     return None
+
+
+# Meta's ActionObject for flows (OpenAPI v23.0): required flow_message_version ("3") and
+# flow_cta (at most 30 characters), exactly one of flow_id and flow_name, and enums for
+# mode and flow_action.
+_FLOW_ENUMS = {"flow_message_version": ("3",), "mode": ("draft", "published"),
+               "flow_action": ("navigate", "data_exchange")}
+FLOW_CTA_MAX = 30
+
+
+def _check_flow_parameters(params: dict[str, Any], where: str) -> None:
+    _only_keys(params, {"flow_message_version", "flow_id", "flow_name", "flow_cta", "mode", "flow_token",
+                        "flow_action", "flow_action_payload"}, where)
+    for key in ("flow_message_version", "flow_cta"):
+        _text(params, key, where, 1000)
+    _text(params, "flow_cta", where, FLOW_CTA_MAX)
+    given = [key for key in ("flow_id", "flow_name") if params.get(key)]
+    if not given:
+        raise missing(f"{where}['flow_id'] or {where}['flow_name']")
+    if len(given) == 2:
+        raise invalid(where, "must have either flow_id or flow_name, not both")
+    for key in given:
+        _text(params, key, where, 1000)
+    for key, allowed in _FLOW_ENUMS.items():
+        if key in params and params[key] not in allowed:
+            raise invalid(_path(where, key), f"must be one of {', '.join(allowed)}")
+    payload = _obj(params, "flow_action_payload", where, required=False)
+    data = payload.get("data", {"": ""}) if payload is not None else {"": ""}
+    if not isinstance(data, dict) or not data:
+        raise invalid(_path(_path(where, "flow_action_payload"), "data"), "must be a non-empty object")
 
 
 def _check_interactive_header(header: dict[str, Any], *, text_only: bool) -> None:

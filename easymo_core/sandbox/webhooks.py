@@ -70,7 +70,7 @@ class WebhookDispatcher:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._config.webhook_url) and self._client is not None
+        return bool(self._config.webhook_url) and self._client is not None and self._state.subscribed
 
     @property
     def in_flight(self) -> int:

@@ -1,5 +1,5 @@
 """Background jobs of a console: the change feed, template sync, Meta analytics, health,
-and the sweep of held statuses.
+the sweep of held statuses and the retention of raw webhook bodies.
 
 No Qt here: the console bridges the published results to signals (app/scheduler_bridge.py).
 """
@@ -13,6 +13,7 @@ from easymo_core.scheduler.jobs import (
     JOBS,
     META_ANALYTICS,
     TEMPLATE_SYNC,
+    WEBHOOK_RETENTION,
     Intervals,
     build_scheduler,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "JOBS",
     "META_ANALYTICS",
     "TEMPLATE_SYNC",
+    "WEBHOOK_RETENTION",
     "ChangeBatch",
     "ChangeFeed",
     "EasymoScheduler",

@@ -1,15 +1,17 @@
-"""The console's five jobs on one profile's services.
+"""The console's six jobs on one profile's services.
 
 ``change_feed`` (every 2 s) publishes :class:`ChangeBatch` objects; ``template_sync`` (every
 15 min, and soon after a submit) publishes SyncResults; ``meta_analytics`` (hourly, real
 profiles only) calls the puller it is given; ``health`` publishes HealthReports;
 ``held_statuses`` (every 30 s) applies statuses held for a message that has since become
 known, which a crash or a failed settle can leave behind (StatusIngest.sweep), and
-publishes how many it applied.
+publishes how many it applied; ``webhook_retention`` (every 6 h) deletes raw webhook bodies
+older than the profile's retention, once ingested, and publishes how many.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +23,15 @@ from easymo_core.scheduler.runner import Clock
 from easymo_core.scheduler.scheduler import EasymoScheduler
 from easymo_core.scheduler.state import StateStore
 from easymo_core.storage.types import utcnow
+from easymo_core.webhook.retention import DEFAULT_RETENTION_DAYS, PURGE_INTERVAL_S, purge_webhook_bodies
 
 CHANGE_FEED = "change_feed"
 TEMPLATE_SYNC = "template_sync"
 META_ANALYTICS = "meta_analytics"
 HEALTH = "health"
 HELD_STATUSES = "held_statuses"
-JOBS = (CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES)
+WEBHOOK_RETENTION = "webhook_retention"
+JOBS = (CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES, WEBHOOK_RETENTION)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Intervals:
     meta_analytics_s: float = 3600.0
     health_s: float = 30.0
     held_statuses_s: float = SWEEP_INTERVAL_S
+    webhook_retention_s: float = PURGE_INTERVAL_S
 
 
 def build_scheduler(
@@ -70,6 +75,10 @@ def build_scheduler(
                   skipped=skipped)
     scheduler.add(HEALTH, HealthCheck(services.db, services.client, clock=clock), iv.health_s)
     scheduler.add(HELD_STATUSES, services.ingest.sweep, iv.held_statuses_s, first_run_s=5.0)
+    days = int(getattr(services.profile, "webhook_body_retention_days", DEFAULT_RETENTION_DAYS))
+    scheduler.add(WEBHOOK_RETENTION, functools.partial(purge_webhook_bodies, services.db, days),
+                  iv.webhook_retention_s, first_run_s=60.0,
+                  skipped=None if days > 0 else "the profile keeps raw webhook bodies for ever")
     return scheduler
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from easymo_core.display import ago
 from easymo_core.logs.redact import redact
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import AppState, table_of
@@ -93,15 +94,6 @@ class JobState:
             if isinstance(values.get(key), int | float):
                 values[key] = from_ms(int(values[key]))
         return cls(**values)
-
-
-def ago(later: datetime, earlier: datetime) -> str:
-    seconds = max(0.0, (later - earlier).total_seconds())
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def error_line(exc: BaseException) -> str:

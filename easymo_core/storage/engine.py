@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from easymo_core.errors import DatabaseError
+from easymo_core.private_files import ensure_private_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled
@@ -39,7 +40,7 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except exc.ArgumentError:
         raise DatabaseError(
-            f"malformed database URL {_safe(url)!r}",
+            f"malformed database URL {safe_url(url)!r}",
             hint="use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME",
         ) from None
     backend = parsed.get_backend_name()
@@ -47,13 +48,13 @@ def parse_url(url: str) -> URL:
         if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         if not parsed.database:
-            raise DatabaseError(f"database URL {_safe(url)!r} names no database")
+            raise DatabaseError(f"database URL {safe_url(url)!r} names no database")
     elif backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             return parsed
     else:
         raise DatabaseError(
-            f"unsupported database {backend!r} in {_safe(url)!r}",
+            f"unsupported database {backend!r} in {safe_url(url)!r}",
             hint="easymo runs on SQLite and PostgreSQL",
         )
     return parsed
@@ -86,7 +87,7 @@ def file_problem(err: BaseException) -> DatabaseError | None:
     return explain_operational_error(err, url)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL with its password hidden, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -114,7 +115,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         # A URI filename (file:...?mode=ro) names an existing file; creating its
         # "parent" would make a stray "file:" folder in the working directory.
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the database file's permissions.
+            ensure_private_file(Path(parsed.database).expanduser())
         kwargs.setdefault(
             "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
@@ -132,7 +134,7 @@ def explain_operational_error(err: BaseException, url: str) -> DatabaseError:
         str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
     )
     low = text_.lower()
-    where = _safe(url)
+    where = safe_url(url)
     file = sqlite_file(url)
     if "file is not a database" in low or "malformed" in low or "not a database" in low:
         return DatabaseError(

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.meta import disagree, pull_meta_analytics
 from easymo_core.analytics.period import resolve_period
+from easymo_core.sandbox.analytics import PRICE_USD
 from easymo_core.storage.types import utcnow
 from tests.e2e.conftest import Stack, wait_for
 
@@ -39,6 +40,11 @@ def test_pull_stores_meta_figures_and_flags_disagreement(stack: Stack) -> None:
     hello = [r for r in section.rows if r.kind == "template" and r.label.startswith("hello_world")
              and r.metric == "sent"]
     assert hello and hello[0].meta == 3 and not hello[0].disagree
+    # The bill counts each message once: three utility templates outside the window, priced
+    # per message (not one conversation).
+    assert result.stored.get("pricing", 0) > 0, result.errors
+    assert section.priced_messages == 3
+    assert section.cost == round(3 * PRICE_USD["utility"], 4)
 
     # Meta counting far more than we recorded is what the flag is for.
     with stack.db.engine.begin() as conn:

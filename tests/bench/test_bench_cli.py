@@ -10,6 +10,9 @@ import sys
 
 import pytest
 
+# Each runs a benchmark in a process of its own, with its servers.
+pytestmark = pytest.mark.slow
+
 
 def bench(*args: str) -> dict:  # type: ignore[type-arg]
     proc = subprocess.run(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from easymo_core.bench.load import _post_all
+from easymo_tools.bench.load import _post_all
 
 
 async def _serve(answers: list[tuple[int, bool]], seen: Counter[bytes]) -> tuple[asyncio.Server, int]:

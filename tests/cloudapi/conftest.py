@@ -23,7 +23,7 @@ def clock() -> FakeClock:
 def retry(clock: FakeClock) -> RetryPolicy:
     """Four attempts, 30 s budget, in fake time; the jitter draws its maximum."""
     return RetryPolicy(max_attempts=4, max_total_seconds=30.0, base_delay=0.5, max_delay=8.0,
-                       sleep=clock.sleep, async_sleep=clock.async_sleep, clock=clock,
+                       sleep=clock.sleep, clock=clock,
                        random=lambda: 1.0)
 
 

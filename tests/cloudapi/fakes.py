@@ -32,9 +32,6 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
 
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
 
 def sent_ok(wamid: str = "wamid.ABC", to: str = TO, status: str | None = None) -> httpx.Response:
     message: dict[str, Any] = {"id": wamid}

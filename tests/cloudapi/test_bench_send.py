@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from easymo_core.bench.send import ROUNDS, run
+from easymo_tools.bench.send import ROUNDS, run
 
 
 @pytest.mark.slow

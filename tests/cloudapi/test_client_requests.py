@@ -183,16 +183,17 @@ def test_create_template_without_an_id_is_malformed(make_client: MakeClient) -> 
 def test_phone_number_info(make_client: MakeClient) -> None:
     script = Script(httpx.Response(200, json={
         "id": PHONE_ID, "display_phone_number": "+1 555 010 0001", "verified_name": "easyMO",
-        "quality_rating": "GREEN", "messaging_limit_tier": "TIER_1K",
+        "quality_rating": "GREEN", "whatsapp_business_manager_messaging_limit": "TIER_2K",
         "throughput": {"level": "STANDARD"}, "status": "CONNECTED"}))
     info = make_client(script).phone_number_info()
     request = only(script)
     assert request.url.path == f"/v23.0/{PHONE_ID}"
-    assert {"throughput", "messaging_limit_tier", "quality_rating"} <= set(
-        request.url.params["fields"].split(","))
+    fields = set(request.url.params["fields"].split(","))
+    assert {"throughput", "whatsapp_business_manager_messaging_limit", "quality_rating"} <= fields
+    assert "messaging_limit_tier" not in fields  # deprecated by Meta
     assert info == PhoneNumberInfo(
         id=PHONE_ID, display_phone_number="+1 555 010 0001", verified_name="easyMO",
-        quality_rating="GREEN", messaging_limit_tier="TIER_1K", throughput_level="STANDARD",
+        quality_rating="GREEN", messaging_limit_tier="TIER_2K", throughput_level="STANDARD",
         status="CONNECTED")
 
 
@@ -227,6 +228,18 @@ def test_conversation_analytics(make_client: MakeClient) -> None:
         '.dimensions(["CONVERSATION_CATEGORY"])')
     assert points[0].cost == 0.25 and points[0].dimensions == {
         "conversation_category": "UTILITY"}
+
+
+def test_pricing_analytics(make_client: MakeClient) -> None:
+    script = Script(httpx.Response(200, json={"pricing_analytics": {"data": [{
+        "data_points": [{"start": 1, "end": 2, "volume": 3, "cost": 0.012, "pricing_category": "UTILITY",
+                         "pricing_type": "REGULAR"}]}]}}))
+    points = make_client(script).pricing_analytics(1, 2, dimensions=["PRICING_CATEGORY", "PRICING_TYPE"])
+    assert only(script).url.params["fields"] == (
+        'pricing_analytics.start(1).end(2).granularity(DAILY)'
+        '.dimensions(["PRICING_CATEGORY", "PRICING_TYPE"])')
+    assert (points[0].volume, points[0].cost) == (3, 0.012)
+    assert points[0].dimensions == {"pricing_category": "UTILITY", "pricing_type": "REGULAR"}
 
 
 def test_template_analytics_chunks_ids_and_sums_clicks(make_client: MakeClient) -> None:

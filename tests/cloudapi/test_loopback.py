@@ -5,12 +5,9 @@ Timeouts are short but nothing asserts on elapsed time; retries sleep in fake ti
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
-from easymo_core.cloudapi.async_client import AsyncCloudAPIClient
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.errors import NetworkError, RequestTimeout, SendOutcomeUnknown
 from easymo_core.cloudapi.pacing import UNLIMITED
@@ -80,23 +77,3 @@ def test_sends_reuse_one_pooled_connection(retry: RetryPolicy) -> None:
         wamids = [c.send_text(TO, f"m{i}").wamid for i in range(25)]
         assert len(set(wamids)) == 25
         assert server.connections == 1
-
-
-def test_async_client_against_real_sockets(retry: RetryPolicy) -> None:
-    async def run(base_url: str) -> tuple[list[str], BaseException | None]:
-        async with AsyncCloudAPIClient(access_token=TOKEN, phone_number_id=PHONE_ID,
-                                       base_url=base_url, timeout=SHORT, retry=retry,
-                                       pacer=UNLIMITED) as c:
-            try:
-                await c.send_text(TO, "first")
-                unknown = None
-            except SendOutcomeUnknown as exc:
-                unknown = exc
-            results = await asyncio.gather(*(c.send_text(TO, f"m{i}") for i in range(20)))
-            return [r.wamid for r in results], unknown
-
-    with loopback(HANG) as server:
-        wamids, unknown = asyncio.run(run(server.base_url))
-        assert isinstance(unknown, SendOutcomeUnknown)
-        assert len(set(wamids)) == 20
-        assert server.wait_for(21) == 21

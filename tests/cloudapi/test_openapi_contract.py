@@ -156,32 +156,35 @@ def test_the_validator_catches_what_it_should(spec: Validator) -> None:
         "['currency', 'date_time', 'document', 'image', 'text', 'video']"]
 
 
-@pytest.mark.parametrize(
-    ("schema", "payload"),
-    [
-        ("TextMessage", text_message(TO, "Hello", preview_url=True, reply_to="wamid.Q",
-                                     biz_opaque_callback_data="ob")),
-        ("InteractiveMessage", button_message(
-            TO, "b" * limits.INTERACTIVE_BODY_MAX,
-            [("i" * limits.BUTTON_ID_MAX, "t" * limits.BUTTON_TITLE_MAX), ("b", "B"), ("c", "C")],
-            header="h" * limits.INTERACTIVE_HEADER_TEXT_MAX,
-            footer="f" * limits.INTERACTIVE_FOOTER_MAX)),
-        ("InteractiveMessage", button_message(TO, "b", [("a", "A")],
-                                              header={"type": "image", "image": {"id": "1"}})),
-        ("InteractiveMessage", list_message(
-            TO, "b", "B" * limits.LIST_BUTTON_TEXT_MAX,
-            [ListSection([ListRow(str(i) * limits.LIST_ROW_ID_MAX, "t" * limits.LIST_ROW_TITLE_MAX,
-                                  "d" * limits.LIST_ROW_DESCRIPTION_MAX) for i in range(5)],
-                         "s" * limits.LIST_SECTION_TITLE_MAX),
-             ListSection([ListRow(f"r{i}", "t") for i in range(5)], "S2")])),
-        ("TemplateMessage", template_message(
-            TO, "order_update", "en_US", header=[media_param("image", link="https://x/y.jpg")],
-            body=["Ana", currency_param("$10", "USD", 10000), date_time_param("May 1")],
-            buttons=[quick_reply_button(0, "OK"), url_button(1, "o/42")])),
-        ("TemplateMessage", template_message(TO, "greet", "en", body={"first_name": "Ana"})),
-        ("MarkMessageRequestPayload", mark_read_payload("wamid.X")),
-    ],
-)
+# (request schema, payload): what the console sends, built by its own payload builders. The
+# sandbox's conformance test (tests/sandbox/test_openapi.py) sends these too and checks the
+# answers against the operation's response schema.
+BUILT_PAYLOADS: list[tuple[str, dict[str, Any]]] = [
+    ("TextMessage", text_message(TO, "Hello", preview_url=True, reply_to="wamid.Q",
+                                 biz_opaque_callback_data="ob")),
+    ("InteractiveMessage", button_message(
+        TO, "b" * limits.INTERACTIVE_BODY_MAX,
+        [("i" * limits.BUTTON_ID_MAX, "t" * limits.BUTTON_TITLE_MAX), ("b", "B"), ("c", "C")],
+        header="h" * limits.INTERACTIVE_HEADER_TEXT_MAX,
+        footer="f" * limits.INTERACTIVE_FOOTER_MAX)),
+    ("InteractiveMessage", button_message(TO, "b", [("a", "A")],
+                                          header={"type": "image", "image": {"id": "1"}})),
+    ("InteractiveMessage", list_message(
+        TO, "b", "B" * limits.LIST_BUTTON_TEXT_MAX,
+        [ListSection([ListRow(str(i) * limits.LIST_ROW_ID_MAX, "t" * limits.LIST_ROW_TITLE_MAX,
+                              "d" * limits.LIST_ROW_DESCRIPTION_MAX) for i in range(5)],
+                     "s" * limits.LIST_SECTION_TITLE_MAX),
+         ListSection([ListRow(f"r{i}", "t") for i in range(5)], "S2")])),
+    ("TemplateMessage", template_message(
+        TO, "order_update", "en_US", header=[media_param("image", link="https://x/y.jpg")],
+        body=["Ana", currency_param("$10", "USD", 10000), date_time_param("May 1")],
+        buttons=[quick_reply_button(0, "OK"), url_button(1, "o/42")])),
+    ("TemplateMessage", template_message(TO, "greet", "en", body={"first_name": "Ana"})),
+    ("MarkMessageRequestPayload", mark_read_payload("wamid.X")),
+]
+
+
+@pytest.mark.parametrize(("schema", "payload"), BUILT_PAYLOADS)
 def test_built_payloads_match_meta_schemas(
     spec: Validator, schema: str, payload: dict[str, Any]
 ) -> None:

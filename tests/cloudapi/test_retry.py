@@ -203,10 +203,6 @@ class RecordingPacer:
         self.calls.append(recipient)
         return 0.0
 
-    async def acquire_async(self, recipient: str | None = None) -> float:
-        self.calls.append(recipient)
-        return 0.0
-
 
 def test_every_attempt_is_paced_and_only_the_first_counts_for_the_pair(
     make_client: MakeClient,

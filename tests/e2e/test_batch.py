@@ -17,6 +17,9 @@ from easymo_core.storage.models import Message
 from easymo_core.templates.params import TemplateParams
 from tests.e2e.conftest import Stack, wait_for
 
+# Every test here starts the sandbox and the webhook receiver.
+pytestmark = pytest.mark.slow
+
 
 def _req(i: int, name: str = "order_update", key: str | None = None, **body: str) -> TemplateRequest:
     params = TemplateParams(header={"1": f"#{i}"}, body=body or {"1": f"Ana {i}", "2": "Friday"},

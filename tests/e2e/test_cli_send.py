@@ -23,6 +23,9 @@ from easymo_core.cli.context import run_guarded
 from easymo_core.cli.main import cli
 from tests.e2e.conftest import Stack, wait_for
 
+# Every test here starts the sandbox and the webhook receiver, most the CLI in a process.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = ("order_update", "en_US")
 
 

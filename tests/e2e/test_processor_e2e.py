@@ -8,6 +8,9 @@ from easymo_core.cloudapi.errors import PayloadError
 from easymo_core.messaging.outcome import TemplateRefused
 from tests.e2e.conftest import Stack, wait_for
 
+# Every test here starts the sandbox and the webhook receiver.
+pytestmark = pytest.mark.slow
+
 TO = "+15551234567"
 
 

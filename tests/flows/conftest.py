@@ -9,8 +9,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from easymo_core.cloudapi import pacing
-from easymo_core.config import sandbox_defaults as sd
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import FlowState, Message, table_of
 from tests.e2e.conftest import Stack
@@ -75,12 +73,7 @@ class FlowStack(Stack):
 
 
 @pytest.fixture
-def flow_stack(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlowStack]:
-    # The client paces sends per recipient process-wide (one per 6 s after a burst of 3, as
-    # Meta wants); a flow answering at test speed would wait on it, so this test's pacer
-    # has a short pair interval, and no earlier test's sends count against it.
-    fast = pacing.Pacer(pair_interval=0.01)
-    monkeypatch.setattr(pacing, "_registry", {sd.SANDBOX_PHONE_NUMBER_ID: fast})
+def flow_stack(db: Database) -> Iterator[FlowStack]:
     s = FlowStack(db)
     try:
         yield s

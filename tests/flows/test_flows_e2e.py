@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from easymo_core.storage.models import ConversationSession, Message, table_of
 from easymo_core.storage.types import utcnow
 from tests.e2e.conftest import wait_for
 from tests.flows.conftest import FlowStack
+
+# Every test here starts the sandbox and the webhook receiver.
+pytestmark = pytest.mark.slow
 
 ANA, BEN = "15550107001", "15550107002"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app import bench_startup
+from easymo_tools.bench import startup as bench_startup
 
 ROOT = Path(__file__).resolve().parents[2]
 

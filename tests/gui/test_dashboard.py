@@ -16,12 +16,12 @@ from PySide6.QtGui import QImage
 
 from app.dashboard_data import PeriodChoice
 from app.views.dashboard_page import DashboardPage, Thresholds
-from easymo_core.bench.analytics import bulk_load
-from easymo_core.bench.log_data import generate_messages
 from easymo_core.cli.main import main
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import to_ms, utcnow
+from easymo_tools.bench.analytics import bulk_load
+from easymo_tools.bench.log_data import generate_messages
 from tests.gui.conftest import USER, user_writes
 
 # Figures that must be equal between the page and `easymo stats --json` (health moves with

@@ -7,6 +7,8 @@ import socket
 import time
 from typing import Any
 
+import pytest
+
 from app.main_window import NAV, MainWindow
 from easymo_core.config import Profile, ProfileStore
 from tests.gui.conftest import Heartbeat
@@ -19,6 +21,7 @@ def _port_open(url: str) -> bool:
         return s.connect_ex((host, int(port))) == 0
 
 
+@pytest.mark.slow  # starts the sandbox in a process of its own
 def test_first_run_opens_the_sandbox_and_closes_in_a_second(qtbot: Any) -> None:
     window = MainWindow()  # nothing configured: no profiles.toml, no keyring
     qtbot.addWidget(window)
@@ -61,6 +64,7 @@ def test_navigation_reaches_every_page(qtbot: Any, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: dashboard.tiles["sent"].value.text() != "…", timeout=10_000)
 
 
+@pytest.mark.slow  # switching back starts the sandbox in a process of its own
 def test_broken_profile_shows_why_and_settings_still_work(qtbot: Any, window: MainWindow,
                                                           memory_keyring: Any) -> None:
     ProfileStore().save(Profile(name="prod", phone_number_id="123", waba_id="456",

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from app.views.messages_page import MessagesPage
-from easymo_core.bench.log_data import generate_messages
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.messaging.queries import MessageQueries
 from easymo_core.scheduler.feed import ChangeFeed
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import utcnow
+from easymo_tools.bench.log_data import generate_messages
 from tests.scheduler.helpers import add_event, add_message, touch
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)

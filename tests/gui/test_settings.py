@@ -86,7 +86,7 @@ def test_connection_shows_number_quality_and_limit(qtbot: Any, page: SettingsPag
     qtbot.waitUntil(lambda: not page.result.isHidden(), timeout=10_000)
     assert page.r_number.text() == "+1 555 010 0001"
     assert page.r_quality.status == "GREEN"
-    assert "1,000" in page.r_limit.text()
+    assert "2,000" in page.r_limit.text()  # whatsapp_business_manager_messaging_limit TIER_2K
 
 
 def test_connection_failure_says_exactly_why(qtbot: Any, page: SettingsPage,

@@ -8,17 +8,17 @@ import pytest
 from PySide6.QtGui import QColor
 
 from app.hub import Hub, Notification
-from app.models.timeline import build_timeline
-from app.widgets.badge import StatusBadge, badge_colors
-from app.widgets.bubble import WA, MessagePreview
-from app.widgets.notifications import MAX_TOASTS, NotificationArea
-from app.widgets.preview_data import (
+from app.models.preview_data import (
     PreviewButton,
     PreviewMessage,
     PreviewReply,
     PreviewRow,
     PreviewSection,
 )
+from app.models.timeline import build_timeline
+from app.widgets.badge import StatusBadge, badge_colors
+from app.widgets.bubble import WA, MessagePreview
+from app.widgets.notifications import MAX_TOASTS, NotificationArea
 from app.widgets.timeline import TimelineView
 from app.widgets.wa_text import to_html
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from easymo_core.bench.log_data import generate_messages
 from easymo_core.messaging.log_queries import LogFilter, LogQueries
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import ConversationFlow, FlowState, Message
+from easymo_tools.bench.log_data import generate_messages
 from tests.scheduler.helpers import add_message, at
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)

@@ -37,9 +37,25 @@ OPERATIONS = {
     "templates_delete": ("/{Version}/{WABA-ID}/message_templates", "delete"),
     "template_get": ("/{Version}/{TEMPLATE_ID}", "get"),
     "template_edit": ("/{Version}/{TEMPLATE_ID}", "post"),
+    "send": ("/{Version}/{Phone-Number-ID}/messages", "post"),
+    "phone_get": ("/{Version}/{Phone-Number-ID}", "get"),
+    "waba_get": ("/{Version}/{WABA-ID}", "get"),
+    "phone_numbers": ("/{Version}/{WABA-ID}/phone_numbers", "get"),
+    "subscribed_apps_get": ("/{Version}/{WABA-ID}/subscribed_apps", "get"),
+    "subscribed_apps_post": ("/{Version}/{WABA-ID}/subscribed_apps", "post"),
+    "profile_get": ("/{Version}/{Phone-Number-ID}/whatsapp_business_profile", "get"),
+    "profile_post": ("/{Version}/{Phone-Number-ID}/whatsapp_business_profile", "post"),
+    "media_upload": ("/{Version}/{Phone-Number-ID}/media", "post"),
+    "media_get": ("/{Version}/{Media-ID}", "get"),
+    "media_delete": ("/{Version}/{Media-ID}", "delete"),
 }
 WEBHOOK_EXAMPLES = (
     "Text Message", "Button Message", "Interactive List Reply Message", "Interactive Button Reply Message",
+)
+# Inbound kinds the sandbox's simulated users send besides: compared by shape too.
+MORE_WEBHOOK_EXAMPLES = (
+    "Image Message", "Location Message", "Reaction Message", "Contact Sharing Message",
+    "Text Message from Click to WhatsApp Ad", "Order Message",
 )
 _REF_RE = re.compile(r"#/components/schemas/([A-Za-z0-9_.-]+)")
 
@@ -59,14 +75,26 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
             schemas[name] = all_schemas[name]
             wanted += _REF_RE.findall(json.dumps(all_schemas[name]))
     send = spec["paths"]["/{Version}/{Phone-Number-ID}/messages"]["post"]
+    create = spec["paths"]["/{Version}/{WABA-ID}/message_templates"]["post"]
+    edit = spec["paths"]["/{Version}/{TEMPLATE_ID}"]["post"]
+    profile = spec["paths"]["/{Version}/{Phone-Number-ID}/whatsapp_business_profile"]["post"]
     webhook = spec["paths"]["/whatsapp/webhooks"]["post"]["requestBody"]["content"]["application/json"]
     return {
         "source": "Meta openapi, business-messaging-api_v23.0.yaml (MIT)",
         "schemas": dict(sorted(schemas.items())),
         "operations": operations,
         "send_examples": {k: v["value"] for k, v in send["requestBody"]["content"]["application/json"]["examples"].items()},
-        "webhook_examples": {k: webhook["examples"][k]["value"] for k in WEBHOOK_EXAMPLES},
+        "webhook_examples": {k: webhook["examples"][k]["value"]
+                             for k in WEBHOOK_EXAMPLES + MORE_WEBHOOK_EXAMPLES},
+        "template_create_examples": _examples(create),
+        "template_edit_examples": _examples(edit),
+        "profile_update_examples": _examples(profile),
     }
+
+
+def _examples(operation: dict[str, Any]) -> dict[str, Any]:
+    content = operation["requestBody"]["content"]["application/json"]
+    return {k: v["value"] for k, v in content.get("examples", {}).items()}
 
 
 @cache

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from easymo_core.sandbox.analytics import PRICE_USD
 from tests.sandbox.conftest import MakeSandbox
 from tests.sandbox.helpers import (
     AUTH,
@@ -133,3 +134,31 @@ def test_waba_node_default_fields(graph: httpx.Client) -> None:
     body = graph.get(f"/{WABA_ID}").json()
     assert set(body) == {"id", "name", "timezone_id", "message_template_namespace"}
     assert graph.get(f"/{WABA_ID}", params={"fields": "currency"}).json() == {"currency": "USD", "id": WABA_ID}
+
+
+def test_pricing_analytics_by_type_counts_service_messages_and_frees_utility_in_the_window(
+    make_sandbox: MakeSandbox,
+) -> None:
+    srv = make_sandbox()
+    with httpx.Client(base_url=srv.base_url, headers=AUTH) as client:
+        client.post("/_sandbox/inbound", json={"from": USERS[0], "text": "hi"})  # window open
+        client.post("/_sandbox/inbound", json={"from": USERS[1], "text": "ad", "entry_point": True})
+        sends = [template_message("hello_world", to=USERS[0]),  # utility inside the window: free
+                 {"messaging_product": "whatsapp", "to": USERS[0], "type": "text", "text": {"body": "hi"}},
+                 template_message("hello_world", to=USERS[1]),  # entry point: free
+                 template_message("hello_world", to=USERS[2])]  # utility outside: regular
+        for payload in sends:
+            assert client.post(f"/v23.0{MESSAGES}", json=payload).status_code == 200
+        wait_until(lambda: all(m["status"] == "read" for m in client.get("/_sandbox/messages").json()["sent"]),
+                   what="everything read")
+        now = int(time.time())
+        fields = (f"pricing_analytics.start({now - 86400}).end({now + 86400}).granularity(DAILY)"
+                  ".dimensions([\"PRICING_CATEGORY\",\"PRICING_TYPE\"])")
+        points = waba(client, fields).json()["pricing_analytics"]["data"][0]["data_points"]
+    by_kind = {(p["pricing_category"], p["pricing_type"]): (p["volume"], p["cost"]) for p in points}
+    assert by_kind == {
+        ("UTILITY", "FREE_CUSTOMER_SERVICE"): (1, 0.0),
+        ("SERVICE", "FREE_CUSTOMER_SERVICE"): (1, 0.0),
+        ("UTILITY", "FREE_ENTRY_POINT"): (1, 0.0),
+        ("UTILITY", "REGULAR"): (1, PRICE_USD["utility"]),
+    }

@@ -102,6 +102,78 @@ def test_inbound_text(make_sandbox: MakeSandbox, receiver: Receiver) -> None:
     assert message["text"] == {"body": "Hello"}
 
 
+def test_serve_help_lists_the_fault_knobs() -> None:
+    result = CliRunner().invoke(sandbox_cmd.sandbox, ["serve", "--help"])
+    assert result.exit_code == 0
+    for knob in ("--error-rate", "--error-status", "--slow-rate", "--slow-seconds", "--drop-rate",
+                 "--faults-after", "--duplicate-rate", "--out-of-order-rate", "--receiver-down",
+                 "--delivered-skip-rate", "--failure-rate", "--seed", "--review-delay"):
+        assert knob in result.output, knob
+
+
+def test_serve_passes_the_fault_knobs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def look_then_stop(server: SandboxServer) -> None:
+        seen["faults"] = httpx.get(f"{server.base_url}/_sandbox/faults").json()
+        seen["config"] = httpx.get(f"{server.base_url}/_sandbox/config").json()["config"]
+
+    monkeypatch.setattr(sandbox_cmd, "wait_until_interrupted", look_then_stop)
+    result = CliRunner().invoke(sandbox_cmd.sandbox, [
+        "serve", "--port", "0", "--no-webhooks", "--error-rate", "0.25", "--error-status", "503",
+        "--slow-rate", "0.5", "--slow-seconds", "0.2", "--drop-rate", "0.1", "--faults-after",
+        "--duplicate-rate", "0.3", "--out-of-order-rate", "0.4", "--delivered-skip-rate", "0.05",
+        "--receiver-down", "30", "--webhook-version", "v24.0"])
+    assert result.exit_code == 0, result.output
+    faults = seen["faults"]
+    assert (faults["error_rate"], faults["error_status"], faults["slow_rate"], faults["slow_seconds"],
+            faults["drop_rate"], faults["when"]) == (0.25, 503, 0.5, 0.2, 0.1, "after")
+    assert faults["receiver_down_seconds"] > 20
+    config = seen["config"]
+    assert (config["duplicate_rate"], config["out_of_order_rate"], config["delivered_skip_rate"],
+            config["webhook_version"]) == (0.3, 0.4, 0.05, "v24.0")
+
+
+def test_inbound_media_location_reaction_and_contacts(
+    make_sandbox: MakeSandbox, receiver: Receiver, tmp_path: Any
+) -> None:
+    srv = make_sandbox(webhook_url=receiver.url)
+    wamid = httpx.post(f"{srv.base_url}/v23.0/{PHONE_ID}/messages", headers=AUTH, json={
+        "messaging_product": "whatsapp", "to": USER, "type": "template",
+        "template": {"name": "hello_world", "language": {"code": "en_US"}}}).json()["messages"][0]["id"]
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n a cat")
+    runs = [
+        ["--media", "image", "--file", str(photo), "--caption", "My cat"],
+        ["--media", "document", "--filename", "invoice.pdf"],
+        ["--media", "audio"],
+        ["--media", "video", "--caption", "clip"],
+        ["--location", "37.44,-122.16", "--place", "Philz Coffee", "--address", "101 Forest Ave"],
+        ["--reaction", "👍", "--to", wamid],
+        ["--contact", "Lucía Gómez=+1 983 555 2319", "--contact", "Bo"],
+        ["--order", "shirt-1:2:30", "--order", "cap-7:1:12.5", "--currency", "EUR"],
+    ]
+    for args in runs:
+        result = CliRunner().invoke(sandbox_cmd.sandbox, ["inbound", "--url", srv.base_url, "--from", USER, *args])
+        assert result.exit_code == 0, result.output
+    messages = wait_until(receiver.inbound, until=lambda m: len(m) == len(runs), what="inbound webhooks")
+    assert [m["type"] for m in messages] == ["image", "document", "audio", "video", "location", "reaction",
+                                             "contacts", "order"]
+    image = messages[0]["image"]
+    assert image["caption"] == "My cat" and image["mime_type"] == "image/png"
+    url = httpx.get(f"{srv.base_url}/v23.0/{image['id']}", headers=AUTH).json()["url"]
+    assert httpx.get(url, headers=AUTH).content == photo.read_bytes()
+    assert messages[1]["document"]["filename"] == "invoice.pdf"
+    assert messages[4]["location"] == {"latitude": 37.44, "longitude": -122.16, "name": "Philz Coffee",
+                                       "address": "101 Forest Ave"}
+    assert messages[5]["reaction"] == {"message_id": wamid, "emoji": "👍"}
+    assert [c["name"]["formatted_name"] for c in messages[6]["contacts"]] == ["Lucía Gómez", "Bo"]
+    assert messages[6]["contacts"][0]["phones"][0]["wa_id"] == "19835552319"
+    items = messages[7]["order"]["product_items"]
+    assert [(i["product_retailer_id"], i["quantity"], i["item_price"], i["currency"]) for i in items] == [
+        ("shirt-1", 2, 30.0, "EUR"), ("cap-7", 1, 12.5, "EUR")]
+
+
 def test_inbound_button_and_list_replies(sandbox: SandboxServer, control: Any) -> None:
     control.post("/inbound", json={"from": USER, "text": "hi"})
     with httpx.Client(base_url=sandbox.base_url + "/v23.0", headers=AUTH) as graph:
@@ -129,6 +201,9 @@ def test_inbound_button_and_list_replies(sandbox: SandboxServer, control: Any) -
         ["--from", USER],
         ["--from", USER, "--text", "a", "--button-id", "b", "--to", "wamid.X"],
         ["--from", USER, "--button-id", "b"],
+        ["--from", USER, "--reaction", "x"],
+        ["--from", USER, "--location", "north"],
+        ["--from", USER, "--text", "a", "--media", "image"],
     ],
 )
 def test_inbound_user_errors_exit_1(args: list[str]) -> None:

@@ -51,10 +51,13 @@ def test_text_send_answers_meta_shape(graph: httpx.Client) -> None:
     assert WAMID_RE.match(body["messages"][0]["id"])
 
 
-def test_version_in_path_is_free(sandbox: Any) -> None:
-    for version in ("v19.0", "v21.0", "v23.0", "v99.9"):
+def test_available_versions_answer_and_retired_or_unknown_ones_are_refused(sandbox: Any) -> None:
+    for version in ("v21.0", "v23.0", "v24.0"):
         response = httpx.post(f"{sandbox.base_url}/{version}{MESSAGES}", json=text_message(), headers=AUTH)
         assert response.status_code == 200, version
+    for version in ("v19.0", "v99.9"):
+        response = httpx.post(f"{sandbox.base_url}/{version}{MESSAGES}", json=text_message(), headers=AUTH)
+        assert "Unknown path components" in assert_error(response, 400, 2500)["message"], version
 
 
 @pytest.mark.parametrize(
@@ -107,10 +110,11 @@ def test_wamids_differ_and_share_the_user_prefix(graph: httpx.Client) -> None:
 
 # Auth and paths --------------------------------------------------------------------------
 
-def test_missing_token_is_190_401(sandbox: Any) -> None:
+def test_missing_token_is_104_401(sandbox: Any) -> None:
     response = httpx.post(f"{sandbox.base_url}/v23.0{MESSAGES}", json=text_message())
-    error = assert_error(response, 401, 190)
+    error = assert_error(response, 401, 104)
     assert error["type"] == "OAuthException"
+    assert error["is_transient"] is False
     assert "invalid_token" in response.headers["www-authenticate"]
 
 
@@ -133,8 +137,8 @@ def test_unknown_object_is_100_subcode_33(graph: httpx.Client) -> None:
 
 
 def test_wrong_paths_are_graph_errors(graph: httpx.Client, sandbox: Any) -> None:
-    assert "Unknown path components: /foo" in assert_error(graph.get(f"/{PHONE_ID}/foo"), 400, 100)["message"]
-    assert_error(graph.post(f"/{WABA_ID}/messages", json=text_message()), 400, 100)
+    assert "Unknown path components: /foo" in assert_error(graph.get(f"/{PHONE_ID}/foo"), 400, 2500)["message"]
+    assert_error(graph.post(f"/{WABA_ID}/messages", json=text_message()), 400, 2500)
     assert_error(graph.get(MESSAGES), 400, 100)
     assert_error(httpx.get(f"{sandbox.base_url}/not-a-version/{PHONE_ID}", headers=AUTH), 404, 100)
     assert_error(httpx.get(f"{sandbox.base_url}/", headers=AUTH), 404, 100)
@@ -192,6 +196,38 @@ def test_body_that_is_not_json_is_100(graph: httpx.Client) -> None:
 
 def test_sending_to_own_number_is_131021(graph: httpx.Client) -> None:
     assert_error(graph.post(MESSAGES, json=text_message(to="+1 555 010 0001")), 400, 131021)
+
+
+def _flow(**parameters: Any) -> dict[str, Any]:
+    base = {"flow_message_version": "3", "flow_id": "1234", "flow_cta": "Book"}
+    params = {k: v for k, v in {**base, **parameters}.items() if v is not None}
+    return {"messaging_product": "whatsapp", "to": USER, "type": "interactive", "interactive": {
+        "type": "flow", "body": {"text": "Book a slot"}, "action": {"name": "flow", "parameters": params}}}
+
+
+def test_a_valid_flow_message_is_accepted(graph: httpx.Client) -> None:
+    assert graph.post(MESSAGES, json=_flow(flow_cta="c" * 30)).status_code == 200
+    assert graph.post(MESSAGES, json=_flow(flow_id=None, flow_name="booking", mode="draft")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "detail"),
+    [
+        (_flow(flow_cta=None), 131008, "flow_cta"),
+        (_flow(flow_message_version=None), 131008, "flow_message_version"),
+        (_flow(flow_cta="c" * 31), 131009, "flow_cta"),
+        (_flow(flow_name="booking"), 131009, "not both"),
+        (_flow(flow_id=None), 131008, "flow_name"),
+        (_flow(flow_message_version="2"), 131009, "flow_message_version"),
+        ({"messaging_product": "whatsapp", "to": USER, "type": "interactive", "interactive": {
+            "type": "cta_url", "body": {"text": "See it"},
+            "action": {"parameters": {"display_text": "Open", "url": "https://e.com"}}}}, 131008, "['name']"),
+    ],
+)
+def test_flow_and_cta_url_messages_are_checked_as_meta_does(
+    graph: httpx.Client, payload: dict[str, Any], code: int, detail: str
+) -> None:
+    assert_error(graph.post(MESSAGES, json=payload), 400, code, detail)
 
 
 def _interactive_buttons(*buttons: tuple[str, str]) -> dict[str, Any]:
@@ -305,7 +341,8 @@ def test_throughput_limit_is_130429_429(make_sandbox: MakeSandbox) -> None:
         assert statuses[:3] == [200, 200, 200]
         refused = graph.post(MESSAGES, json=text_message(to="15559990000"))
     assert 429 in statuses
-    assert_error(refused, 429, 130429, "throughput")
+    error = assert_error(refused, 429, 130429, "throughput")
+    assert isinstance(error["error_subcode"], int) and error["is_transient"] is True
     assert srv.state.counters["sends_rejected"] >= 1
 
 
@@ -317,6 +354,34 @@ def test_pair_rate_limit_is_131056_per_user(make_sandbox: MakeSandbox) -> None:
         assert_error(graph.post(MESSAGES, json=text_message()), 429, 131056, "same phone number")
         # another user is not affected
         assert graph.post(MESSAGES, json=text_message(to="15557770000")).status_code == 200
+
+
+def test_pair_rate_lets_a_burst_borrow_then_refuses_until_paid_back() -> None:
+    """Meta's figures: 45 at once pass, the 46th is refused, and a burst of 20 keeps the
+    user closed for 20 x 6 s; a message every 6 s never waits."""
+    from easymo_core.sandbox.config import SandboxConfig
+    from easymo_core.sandbox.graph_errors import GraphError
+    from easymo_core.sandbox.rate_limits import take_pair_token
+    from easymo_core.sandbox.state import User
+
+    config = SandboxConfig()
+    assert (config.pair_burst, config.pair_interval) == (45, 6.0)
+    user = User("1", "a")
+    for _ in range(45):
+        take_pair_token(user, config, 1000.0)
+    with pytest.raises(GraphError) as refused:
+        take_pair_token(user, config, 1000.5)
+    assert refused.value.code == 131056
+    burst = User("2", "b")
+    for i in range(20):
+        take_pair_token(burst, config, 2000.0 + i * 0.1)
+    for later in (2007.0, 2060.0, 2119.0):  # the burst is over, the debt is not paid
+        with pytest.raises(GraphError):
+            take_pair_token(burst, config, later)
+    take_pair_token(burst, config, 2120.0)
+    paced = User("3", "c")
+    for i in range(100):
+        take_pair_token(paced, config, 3000.0 + i * 6.0)
 
 
 def test_pair_rate_refills_over_time(make_sandbox: MakeSandbox) -> None:

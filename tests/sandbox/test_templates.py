@@ -98,6 +98,7 @@ def test_create_pending_then_approved_with_webhook(make_sandbox: MakeSandbox, re
     assert update["message_template_id"] == int(created["id"])
     assert update["message_template_name"] == "parcel_notice"
     assert update["message_template_language"] == "en_US"
+    assert update["message_template_category"] == "UTILITY"
     assert receiver.bad_signatures == 0
 
 
@@ -211,9 +212,19 @@ def test_control_pause_and_quality_webhooks(make_sandbox: MakeSandbox, receiver:
         wait_until(lambda: len(receiver.values("message_template_status_update")) == 3, what="all events")
         events = [v["event"] for v in receiver.values("message_template_status_update")]
         assert events == ["PAUSED", "DISABLED", "APPROVED"]
+        disabled = receiver.values("message_template_status_update")[1]
+        assert disabled["disable_info"]["disable_date"] and disabled["message_template_category"] == "UTILITY"
         rejected = client.post(f"/_sandbox/templates/{hello['id']}/status",
                                json={"status": "REJECTED", "reason": "PROMOTIONAL"}).json()
         assert rejected["rejected_reason"] == "PROMOTIONAL"
+        update = wait_until(lambda: receiver.values("message_template_status_update")[3:], what="rejection")[0]
+        assert update["reason"] == "PROMOTIONAL" and update["rejection_info"]["reason"]
+        # an unchanged score is not news: no second quality webhook
+        before = len(receiver.values("message_template_quality_update"))
+        client.post(f"/_sandbox/templates/{hello['id']}/status", json={"quality": "RED"})
+        client.post(f"/_sandbox/templates/{hello['id']}/status", json={"quality": "GREEN"})
+        wait_until(lambda: len(receiver.values("message_template_quality_update")) == before + 1, what="GREEN")
+        assert [v["new_quality_score"] for v in receiver.values("message_template_quality_update")][-1] == "GREEN"
         assert client.post(f"/_sandbox/templates/{hello['id']}/status", json={"status": "NOPE"}).status_code == 400
         assert client.post("/_sandbox/templates/404404/status", json={"status": "APPROVED"}).status_code == 404
     assert receiver.bad_signatures == 0
@@ -231,3 +242,62 @@ def test_seed_templates_come_from_the_shared_sample_data(make_sandbox: MakeSandb
         for sample in pending:
             wait_until(partial(status_of, graph, sample["id"]), until=lambda s: s["status"] != "PENDING",
                        what="seed review")
+
+
+# Every field of the node, the edge's filters and summary, Meta's kinds of template ------
+
+def test_every_field_of_the_template_node_answers_and_created_fields_are_kept(graph: httpx.Client) -> None:
+    body = new_template("ttl_check", message_send_ttl_seconds=3600, cta_url_link_tracking_opted_out=True,
+                        sub_category="ORDER_DETAILS")
+    created = graph.post(TEMPLATES, json=body).json()
+    fields = ("id,name,language,status,category,components,parameter_format,rejected_reason,quality_score,"
+              "previous_category,sub_category,library_template_name,correct_category,"
+              "cta_url_link_tracking_opted_out,message_send_ttl_seconds,degrees_of_freedom_spec")
+    node = graph.get(f"/{created['id']}", params={"fields": fields})
+    assert node.status_code == 200, node.text
+    assert node.json()["message_send_ttl_seconds"] == 3600
+    assert node.json()["cta_url_link_tracking_opted_out"] is True
+    assert node.json()["sub_category"] == "ORDER_DETAILS"
+    bad_ttl = graph.post(TEMPLATES, json=new_template("ttl_bad", message_send_ttl_seconds=5))
+    assert_error(bad_ttl, 400, 100, "message_send_ttl_seconds")
+
+
+def test_content_and_quality_filters_and_the_summary(graph: httpx.Client) -> None:
+    def names(**params: str) -> set[str]:
+        return {t["name"] for t in graph.get(TEMPLATES, params={"limit": 100, **params}).json()["data"]}
+
+    assert names(content="special discount") == {"winback_offer"}
+    assert names(name_or_content="flash") == {"flash_sale_2023"}
+    assert names(name_or_content="arrives") == {"order_update"}
+    assert names(quality_score="RED") == {"winback_offer"}
+    listing = graph.get(TEMPLATES, params={"summary": "total_count,message_template_count,message_template_limit",
+                                           "category": "MARKETING"}).json()
+    assert listing["summary"] == {"total_count": 3, "message_template_count": len(TEST_TEMPLATES),
+                                  "message_template_limit": 250}
+    assert_error(graph.get(TEMPLATES, params={"quality_score": "PURPLE"}), 400, 100)
+
+
+def test_library_templates_are_created_pending(graph: httpx.Client) -> None:
+    body = {"name": "my_delivery_update", "language": "en_US", "category": "UTILITY",
+            "library_template_name": "delivery_update_1",
+            "library_template_button_inputs": [{"type": "URL", "url": {"base_url": "https://e.com/{{1}}"}}]}
+    created = graph.post(TEMPLATES, json=body)
+    assert created.status_code == 200, created.text
+    assert created.json()["status"] == "PENDING"
+    node = graph.get(f"/{created.json()['id']}", params={"fields": "library_template_name"}).json()
+    assert node["library_template_name"] == "delivery_update_1"
+
+
+def test_authentication_send_addresses_the_otp_button_as_url(make_sandbox: MakeSandbox) -> None:
+    srv = make_sandbox(seed_templates=True, templates=False)
+    code = [{"type": "body", "parameters": [{"type": "text", "text": "482913"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "482913"}]}]
+    message = {"messaging_product": "whatsapp", "to": "15551230001", "type": "template",
+               "template": {"name": "verification_code", "language": {"code": "en_US"}, "components": code}}
+    with httpx.Client(base_url=srv.base_url + "/v23.0", headers=AUTH) as graph:
+        listed = graph.get(TEMPLATES, params={"name": "verification_code"}).json()["data"][0]
+        buttons = next(c for c in listed["components"] if c["type"] == "BUTTONS")["buttons"]
+        assert buttons[0]["type"] == "OTP" and buttons[0]["otp_type"] == "COPY_CODE"
+        assert graph.post(f"/{srv.config.phone_number_id}/messages", json=message).status_code == 200
+        code[1]["sub_type"] = "copy_code"
+        assert_error(graph.post(f"/{srv.config.phone_number_id}/messages", json=message), 400, 131009, "sub_type")

@@ -58,15 +58,20 @@ def test_statuses_reach_read_signed_and_meta_shaped(make_sandbox: MakeSandbox, r
     assert value["messaging_product"] == "whatsapp"
     assert value["metadata"] == {"display_phone_number": DISPLAY_DIGITS, "phone_number_id": PHONE_ID}
     times = []
-    for status in receiver.statuses(wamid):
+    statuses = receiver.statuses(wamid)
+    for status in statuses:
         assert status["recipient_id"] == USER
         assert isinstance(status["timestamp"], str) and status["timestamp"].isdigit()
         assert abs(int(status["timestamp"]) - time.time()) < 60
         times.append(int(status["timestamp"]))
-        assert status["conversation"]["origin"]["type"] == "utility"
-        assert status["conversation"]["expiration_timestamp"].isdigit()
-        assert status["pricing"] == {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
     assert times == sorted(times)
+    sent, delivered, read = statuses
+    for status in (sent, delivered):  # pricing with sent and with one of delivered/read only
+        assert status["conversation"]["origin"]["type"] == "utility"
+        assert status["pricing"] == {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
+    assert sent["conversation"]["expiration_timestamp"].isdigit()
+    assert "expiration_timestamp" not in delivered["conversation"]
+    assert "pricing" not in read and "conversation" not in read
     summary = httpx.get(f"{srv.base_url}/_sandbox/messages").json()["sent"][0]
     assert summary["status"] == "read" and set(summary["timestamps"]) == {"sent", "delivered", "read"}
 
@@ -78,7 +83,44 @@ def test_service_message_in_window_is_free_and_echoes_opaque_data(make_sandbox: 
     wait_until(lambda: "read" in receiver.status_names(wamid), what="read status")
     for status in receiver.statuses(wamid):
         assert status["biz_opaque_callback_data"] == "order-42"
-        assert status["pricing"]["billable"] is False and status["pricing"]["category"] == "service"
+    for status in receiver.statuses(wamid)[:2]:
+        assert status["pricing"] == {"billable": False, "pricing_model": "PMP", "category": "service",
+                                     "type": "free_customer_service"}
+
+
+def test_from_webhook_version_24_statuses_carry_no_conversation(make_sandbox: MakeSandbox, receiver: Receiver) -> None:
+    srv = make_sandbox(webhook_url=receiver.url, webhook_version="v24.0")
+    wamid = send(srv, template_message("hello_world"))
+    wait_until(lambda: "read" in receiver.status_names(wamid), what="read status")
+    assert all("conversation" not in s for s in receiver.statuses(wamid))
+    assert [("pricing" in s) for s in receiver.statuses(wamid)] == [True, True, False]
+
+
+def test_delivered_may_be_skipped(make_sandbox: MakeSandbox, receiver: Receiver) -> None:
+    srv = make_sandbox(webhook_url=receiver.url, delivered_skip_rate=1.0)
+    wamid = send(srv, template_message("hello_world"))
+    wait_until(lambda: "read" in receiver.status_names(wamid), what="read status")
+    assert receiver.status_names(wamid) == ["sent", "read"]
+    assert "pricing" in receiver.statuses(wamid)[1]
+
+
+def test_a_utility_template_inside_the_window_is_free_and_an_entry_point_frees_everything(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    srv = make_sandbox(webhook_url=receiver.url)
+    open_window(srv)
+    utility = send(srv, template_message("hello_world"))
+    response = httpx.post(f"{srv.base_url}/_sandbox/inbound",
+                          json={"from": "15551230002", "text": "I saw your ad", "entry_point": True})
+    assert response.status_code == 200, response.text
+    marketing = send(srv, template_message("hello_world", to="15551230002"))
+    wait_until(lambda: "read" in receiver.status_names(utility) and "read" in receiver.status_names(marketing),
+               what="read statuses")
+    assert receiver.statuses(utility)[0]["pricing"]["type"] == "free_customer_service"
+    assert receiver.statuses(utility)[0]["pricing"]["billable"] is False
+    assert receiver.statuses(marketing)[0]["pricing"]["type"] == "free_entry_point"
+    referral = next(m for m in receiver.inbound() if m["from"] == "15551230002")["referral"]
+    assert referral["source_type"] == "ad"
 
 
 def test_free_form_outside_window_fails_with_131047(make_sandbox: MakeSandbox, receiver: Receiver) -> None:

@@ -18,6 +18,7 @@ from easymo_core.scheduler import (
     HELD_STATUSES,
     META_ANALYTICS,
     TEMPLATE_SYNC,
+    WEBHOOK_RETENTION,
     EasymoScheduler,
     HealthCheck,
     JobRunner,
@@ -222,7 +223,8 @@ def test_console_jobs_on_the_sandbox_skip_meta_analytics(db: Database) -> None:
     svc = _Services(_Profile(is_sandbox=True), db, _Templates(), _Client(), StatusIngest(db))
     pulled: list[int] = []
     sched = build_scheduler(svc, analytics=lambda: pulled.append(1))
-    assert set(sched.runners) == {CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES}
+    assert set(sched.runners) == {CHANGE_FEED, TEMPLATE_SYNC, META_ANALYTICS, HEALTH, HELD_STATUSES,
+                                  WEBHOOK_RETENTION}
     assert sched.run_now(META_ANALYTICS) is False and pulled == []
     state = sched.states()[META_ANALYTICS]
     assert state.health == "off" and "sandbox" in (state.skipped or "")

@@ -241,6 +241,7 @@ def _mutations() -> st.SearchStrategy[bytes]:
     return st.builds(mutate, st.integers(0, 9), json_values) | st.binary(max_size=200)
 
 
+@pytest.mark.slow  # 120 round trips to the receiver: 10-15 s
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=_mutations())
 def test_fuzz_never_500_and_never_partial(receiver: WebhookServer, db: Database, body: bytes) -> None:

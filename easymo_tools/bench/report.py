@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+import psutil
 
 
 @dataclass
@@ -42,3 +45,13 @@ class BenchReport:
         lines = [f"easymo bench {self.name}", "-" * (width + 20)]
         lines += [f"{k.ljust(width)}  {v}" for k, v in rows]
         return "\n".join(lines)
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MiB, on every platform."""
+    try:
+        import resource
+    except ImportError:  # Windows: no getrusage, but the peak working set is the same figure
+        return float(psutil.Process().memory_info().peak_wset) / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # macOS bytes, Linux KiB

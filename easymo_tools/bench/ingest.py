@@ -1,6 +1,6 @@
 """`easymo bench ingest`: signed status webhooks on loopback until every event is stored.
 
-Meta plays the client, in a process of its own (easymo_core.bench.load): realistic status
+Meta plays the client, in a process of its own (easymo_tools.bench.load): realistic status
 webhooks (sent, delivered, read for each message, with conversation and pricing on "sent"),
 batched 1 or 50 statuses per POST, several POSTs in flight, a retry after 503. The receiver
 runs as the console embeds it: uvicorn in a thread, the durable intake's writer thread, the
@@ -43,14 +43,14 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from easymo_core.asgi_thread import ThreadedASGIServer
-from easymo_core.bench.load import LoadResult, child_main
-from easymo_core.bench.report import BenchReport
 from easymo_core.config import sandbox_defaults as defaults
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Message, StatusEvent, table_of
 from easymo_core.webhook import signature
 from easymo_core.webhook.server import WebhookServer
+from easymo_tools.bench.load import LoadResult, child_main
+from easymo_tools.bench.report import BenchReport
 
 SQLITE_TARGET_EPS = 5000.0
 RATIO_TARGET = 0.5

@@ -1,7 +1,7 @@
 """How long a filter change of the messages log takes, and whether the UI thread stalls.
 
 For ``easymo bench dashboard`` (which times the log beside the charts): on a generated
-database (``easymo_core.bench.log_data.generate_messages``), each filter is applied to the
+database (``easymo_tools.bench.log_data.generate_messages``), each filter is applied to the
 real lazy model; the time until its first page is on screen is measured while a 5 ms
 heartbeat timer records the longest gap of the UI thread's event loop.
 """

@@ -24,8 +24,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from easymo_core.bench.report import BenchReport
-from easymo_core.bench.send import sandbox_client
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.pacing import UNLIMITED
 from easymo_core.config import sandbox_profile
@@ -35,6 +33,8 @@ from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.templates.params import TemplateParams
 from easymo_core.templates.render import send_components
+from easymo_tools.bench.report import BenchReport
+from easymo_tools.bench.send import sandbox_client
 
 META_CEILING = 1000.0
 TEMPLATE = ("order_update", "en_US")
@@ -124,8 +124,8 @@ def _batch_sender(processor: Any, threads: int) -> Any:
 def _on_postgresql(pg_url: str, base_url: str, n: int, threads: int, chunk: int) -> tuple[float, int]:
     """The same batch run on a throw-away PostgreSQL database: seconds for ``n`` messages
     after a warm-up batch, and the accepted rows counted afterwards."""
-    from easymo_core.bench.ingest import postgres_database
     from easymo_core.services import Services
+    from easymo_tools.bench.ingest import postgres_database
 
     with postgres_database(pg_url) as url:
         db = Database(url)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from easymo_core.bench.report import BenchReport
+from easymo_tools.bench.report import BenchReport
 
 START_TARGET_S = 1.0
 STALL_TARGET_MS = 50.0
@@ -48,29 +48,28 @@ QTimer.singleShot(0, ready)
 app.exec()
 """
 
-_CONSOLE = "import sys; from app.main import main; sys.exit(main([]))"
-
-
-def probe_ready(app: Any, window: Any, t0: float) -> None:
-    """Called by app.main in probe mode: report once the shown window's event loop runs."""
+# The console's own start (app.main.main), reporting like the baseline once its window is shown.
+_CONSOLE = f"""
+import os, sys
+from app.main import main
+def on_shown(app, window):
     from PySide6.QtCore import QTimer
-
-    def ready() -> None:
-        print(f"{READY} {time.perf_counter() - t0:.4f}", flush=True)
+    def ready():
+        print("{READY}", flush=True)
         # The measurement is taken; skip the orderly close (it is timed elsewhere).
         os._exit(0)
-
     QTimer.singleShot(0, ready)
+sys.exit(main([], on_shown=on_shown))
+"""
 
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EASYMO_")}
     env["EASYMO_CONFIG_DIR"] = str(home / "config")
     env["EASYMO_DATA_DIR"] = str(home / "data")
-    env["EASYMO_CONSOLE_STARTUP_PROBE"] = "1"
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # the project root
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     return env
 

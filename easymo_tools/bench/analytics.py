@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import random
-import resource
 import statistics
 import tempfile
 import time
@@ -31,12 +30,12 @@ from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.period import DAY_MS, resolve_period
 from easymo_core.analytics.plain import plain_dashboard
 from easymo_core.analytics.rebuild import rebuild_all
-from easymo_core.bench.report import BenchReport
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.webhook_payload import InboundRecord, StatusRecord, WebhookBatch
 from easymo_core.storage import analytics_triggers, migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import from_ms, to_ms, utcnow
+from easymo_tools.bench.report import BenchReport, peak_rss_mb
 
 DASHBOARD_TARGET_MS = 50.0
 RATIO_TARGET = 20.0
@@ -298,10 +297,6 @@ def _comparable(board: Any) -> dict[str, Any]:
     for key in ("query_ms", "health", "meta"):
         data.pop(key, None)
     return data
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def run(messages: int = 1_000_000, sample: int | None = None, workdir: Path | None = None) -> BenchReport:

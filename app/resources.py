@@ -1,14 +1,15 @@
-"""Style sheet and icons shipped with the console (package data, see pyproject)."""
+"""Style sheet and icons shipped with the console, from the top-level resources/ folder
+(installed as the package ``easymo_resources``, see setup.py; in the bundle beside it)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-HERE = Path(__file__).parent
+HERE = files("easymo_resources")
 
 
 def style_sheet() -> str:

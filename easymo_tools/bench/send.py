@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 
-from easymo_core.bench.report import BenchReport
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.pacing import UNLIMITED, Pacer
 from easymo_core.cloudapi.payloads import text_message
 from easymo_core.config import sandbox_defaults as defaults
+from easymo_tools.bench.report import BenchReport
 
 RATIO_TARGET = 0.95
 PACER_TOLERANCE = 0.05

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from easymo_core.bench.report import BenchReport
+from easymo_tools.bench.report import BenchReport
 
 
 def _print(report: BenchReport, as_json: bool) -> None:
@@ -31,7 +31,7 @@ def bench() -> None:
 @_json_option
 def send_bench(n: int, pacer_rate: float, pacer_seconds: float, as_json: bool) -> None:
     """The Cloud API client vs a bare httpx loop to the sandbox; pacer accuracy."""
-    from easymo_core.bench.send import run
+    from easymo_tools.bench.send import run
 
     _print(run(n=n, pacer_rate=pacer_rate, pacer_seconds=pacer_seconds), as_json)
 
@@ -40,7 +40,7 @@ def send_bench(n: int, pacer_rate: float, pacer_seconds: float, as_json: bool) -
 @_json_option
 def startup_bench(as_json: bool) -> None:
     """Console cold start and longest UI stall vs a bare PySide6 + pyqtgraph window."""
-    from app.bench_startup import run
+    from easymo_tools.bench.startup import run
 
     _print(run(), as_json)
 
@@ -51,7 +51,7 @@ def startup_bench(as_json: bool) -> None:
 @_json_option
 def dashboard_bench(n: int, as_json: bool) -> None:
     """Dashboard 30d refresh, live update frame, log filter change, UI stall, RSS (16 ms budget)."""
-    from app.bench_dashboard import run
+    from easymo_tools.bench.dashboard import run
 
     if n < 100:
         raise click.BadParameter("--messages must be at least 100")
@@ -69,7 +69,7 @@ def dashboard_bench(n: int, as_json: bool) -> None:
 @_json_option
 def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: bool) -> None:
     """Signed status webhooks on loopback until stored, vs a bare ASGI app; SQLite and PostgreSQL."""
-    from easymo_core.bench.ingest import run
+    from easymo_tools.bench.ingest import run
 
     if events < 3 or single_events < 3:
         raise click.BadParameter("at least 3 events (sent, delivered, read of one message)")
@@ -87,7 +87,7 @@ def ingest_bench(events: int, single_events: int, pg_url: str | None, as_json: b
 @_json_option
 def process_bench(n: int, threads: int, chunk: int, pg_url: str | None, as_json: bool) -> None:
     """The processor end to end (validate, record, send, record) vs Meta's 1,000 msg/s ceiling."""
-    from easymo_core.bench.process import run
+    from easymo_tools.bench.process import run
 
     if n < 1 or threads < 1 or chunk < 1:
         raise click.BadParameter("--messages, --threads and --batch must be at least 1")
@@ -102,7 +102,7 @@ def process_bench(n: int, threads: int, chunk: int, pg_url: str | None, as_json:
 @_json_option
 def analytics_bench(n: int, sample: int | None, as_json: bool) -> None:
     """The dashboard's 30d query set over rollups vs plain GROUP BY; trigger ingest cost."""
-    from easymo_core.bench.analytics import run
+    from easymo_tools.bench.analytics import run
 
     if n < 100:
         raise click.BadParameter("--messages must be at least 100")

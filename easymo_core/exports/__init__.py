@@ -1,0 +1,1 @@
+"""Files easyMO writes for people to open elsewhere (spreadsheets)."""
