@@ -7,6 +7,7 @@ import re
 
 from easymo_core.errors import EasymoError
 from easymo_core.logs.redact import redact
+from easymo_core.storage.engine import file_problem
 
 log = logging.getLogger("easymo.console")
 
@@ -46,6 +47,10 @@ def _describe(exc: BaseException | str) -> tuple[str, str]:
         return redact(exc), ""
     if isinstance(exc, EasymoError):
         return redact(exc.message), redact(exc.hint or "")
+    problem = file_problem(exc)  # a corrupt or read-only database file: what to do, not a trace
+    if problem is not None:
+        log.warning("database file problem: %s", problem.message)
+        return redact(problem.message), redact(problem.hint or "")
     if isinstance(exc, OSError):
         # A file that cannot be written, a server that does not answer: the user's to fix.
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""

@@ -25,8 +25,7 @@ POSIX_ONLY_ATTRIBUTES = {
 }
 POSIX_ONLY_MODULES = {"fcntl", "termios", "tty", "pty", "pwd", "grp", "resource", "posix"}
 
-# TODO(lead): the bulk helper replaces this os.kill with psutil; drop the entry at merge.
-KNOWN = {("easymo_core/messaging/bulk.py", "os.kill")}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _guarded_by_import_error(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:

@@ -16,7 +16,7 @@ from easymo_core.config.paths import log_dir
 from easymo_core.errors import EasymoError
 from easymo_core.logs import setup_logging
 from easymo_core.logs.redact import redact
-from easymo_core.storage.engine import Database
+from easymo_core.storage.engine import Database, file_problem
 from easymo_core.storage.open import open_database
 
 log = logging.getLogger("easymo.cli")
@@ -111,6 +111,10 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
         return 130
     except DBAPIError as exc:  # the server refused a statement mid-command (already retried if transient)
         log.info("database error", exc_info=True)  # the trace to the file, not the terminal
+        problem = file_problem(exc)
+        if problem is not None:  # the file is corrupt or read-only: running again cannot help
+            click.echo(f"error: {redact(problem.one_line())}", err=True)
+            return 1
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         click.echo(
             f"error: the database refused a change ({redact(reason)[:200]}); what was already "

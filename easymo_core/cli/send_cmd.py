@@ -292,14 +292,28 @@ def list_(
 )
 @click.option("--dry-run", is_flag=True, help="Check every row, send nothing.")
 @click.option("--again", is_flag=True, help="Send a CSV that an earlier job already finished once more.")
-def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool) -> None:
+@click.option("--resend-unresolved", is_flag=True,
+              help="Send again to recipients whose answer was lost and that no status webhook named.")
+@click.option("--skip-unresolved", is_flag=True,
+              help="Leave those recipients as they are and let the job finish.")
+@click.option("--reconcile-window", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long a lost answer waits for its status webhook (default 60).")
+def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool, resend_unresolved: bool,
+         skip_unresolved: bool, reconcile_window: float | None) -> None:
     """Send a template to every row of a CSV (phone column + one column per variable).
 
     Running the same command again resumes an interrupted job: nobody gets it twice. A job
-    that finished is not repeated unless --again says so.
+    that finished is not repeated unless --again says so. A recipient whose answer was lost
+    and that no status webhook named within the reconcile window is listed, and the job
+    stays unfinished until --resend-unresolved or --skip-unresolved decides.
     """
-    from easymo_core.messaging.bulk import BulkProgress, BulkSender
+    from datetime import timedelta
+
+    from easymo_core.messaging.bulk import RECONCILE_WINDOW, BulkProgress, BulkSender
     from easymo_core.messaging.bulk import dry_run as check
+
+    if resend_unresolved and skip_unresolved:
+        raise click.UsageError("--resend-unresolved and --skip-unresolved exclude each other")
 
     svc = state().services()
     if dry_run:
@@ -326,17 +340,32 @@ def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool) -
                 bar.__enter__()
             bar.update(p.done - bar.pos)
 
-        result = BulkSender(svc.processor).run(
-            csv_path, name, language, progress=progress, stop=lambda: interrupted["stop"], again=again
+        window = RECONCILE_WINDOW if reconcile_window is None else timedelta(seconds=reconcile_window)
+        result = BulkSender(svc.processor, reconcile_window=window).run(
+            csv_path, name, language, progress=progress, stop=lambda: interrupted["stop"], again=again,
+            resend_unresolved=resend_unresolved, skip_unresolved=skip_unresolved,
         )
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
             bar.__exit__(None, None, None)
+    for line, phone, message_id in result.unresolved_rows:
+        click.echo(f"unresolved: line {line}, {phone}" + (f" (message {message_id})" if message_id else ""))
+    extra = "".join(f", {n} {what}" for n, what in ((result.unresolved, "unresolved"),
+                                                    (result.skipped, "skipped")) if n)
     click.echo(
-        f"job {result.job_id}: {result.sent} sent, {result.failed} failed, {result.unknown} unknown "
-        f"of {result.total}"
+        f"job {result.job_id}: {result.sent} sent, {result.failed} failed, {result.unknown} unknown"
+        f"{extra} of {result.total}"
     )
     if interrupted["stop"]:
         click.echo("interrupted: run the same command again to resume")
         raise SystemExit(130)
+    if result.unresolved or result.unknown:
+        click.echo(
+            f"job {result.job_id} is not finished: {result.unresolved + result.unknown} answer(s) were lost "
+            "and no status webhook named them; Meta may or may not have sent them. Check with the "
+            "recipients or in WhatsApp Manager, then run the same command with --resend-unresolved "
+            "or --skip-unresolved (a receiver that comes back later still resolves them)",
+            err=True,
+        )
+        raise SystemExit(3)

@@ -16,24 +16,62 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
-from easymo_core.cloudapi.errors import SendOutcomeUnknown
+from easymo_core.cloudapi.errors import (
+    CloudAPIError,
+    ErrorFamily,
+    GraphAPIError,
+    NetworkError,
+    RequestTimeout,
+    SendOutcomeUnknown,
+)
+from easymo_core.cloudapi.payloads import text_message, validate_message
 from easymo_core.cloudapi.phone import normalize_phone
+from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
-from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
+from easymo_core.messaging.fallback import decide
+from easymo_core.messaging.handoff import HandOff, NotSent
+from easymo_core.messaging.ingest import StatusIngest
+from easymo_core.messaging.outbox import (
+    existing_outcome,
+    linked_meanwhile,
+    messages_t,
+    new_key,
+    params_json,
+    record_accepted,
+    settle_accepted,
+    template_payload,
+)
+from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome, TemplateRefused
+from easymo_core.storage.engine import Database
 from easymo_core.templates.params import TemplateParams
-
-if TYPE_CHECKING:
-    from easymo_core.messaging.processor import MessageProcessor
+from easymo_core.templates.render import render_plain_text, render_preview
+from easymo_core.templates.store import TemplateRecord
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 16
+
+
+class Sender(Protocol):
+    """What a batch needs of the processor that sends it (MessageProcessor is one)."""
+
+    db: Database
+    client: Any
+    profile: Profile
+    ingest: StatusIngest
+    clock: Callable[[], datetime]
+    handoff: HandOff
+
+    def template_languages(self, name: str) -> list[TemplateRecord]: ...
+
+    def last_inbound(self, wa_id: str) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +95,7 @@ class _Planned:
 
 
 def send_template_batch(
-    processor: MessageProcessor,
+    processor: Sender,
     requests: Sequence[TemplateRequest],
     *,
     source: str = "bulk",
@@ -65,10 +103,8 @@ def send_template_batch(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[SendOutcome | EasymoError]:
     """One outcome per request, in order: a SendOutcome, or the error that refused it."""
-    from easymo_core.messaging import processor as proc
-
     results: list[SendOutcome | EasymoError | None] = [None] * len(requests)
-    keys = [r.idempotency_key or proc._new_key() for r in requests]
+    keys = [r.idempotency_key or new_key() for r in requests]
     given = [k for r, k in zip(requests, keys, strict=True) if r.idempotency_key]
     existing = _existing(processor, given) if given else {}
     planned: list[_Planned] = []
@@ -80,13 +116,12 @@ def send_template_batch(
             results[i] = existing[key]
             continue
         if req.name not in languages:
-            languages[req.name] = processor._template_languages(req.name)
+            languages[req.name] = processor.template_languages(req.name)
         try:
             planned.append(_plan(processor, i, req, key, source, admin, now, languages[req.name]))
         except EasymoError as exc:
             results[i] = exc
     if planned:
-        messages_t = proc.messages_t
         # Rows are matched to requests by their unique key, not by RETURNING order: asking
         # SQLAlchemy for that order makes it insert row by row on SQLite, and this insert
         # then cost 1.5x as much (228 against 148 us a message, triggers included).
@@ -109,18 +144,13 @@ def send_template_batch(
 
 
 def _plan(
-    processor: MessageProcessor, index: int, req: TemplateRequest, key: str, source: str,
+    processor: Sender, index: int, req: TemplateRequest, key: str, source: str,
     admin: str | None, now: Any, languages: list[Any],
 ) -> _Planned:
-    from easymo_core.cloudapi.payloads import text_message, validate_message
-    from easymo_core.messaging import processor as proc
-    from easymo_core.messaging.fallback import decide
-    from easymo_core.templates.render import render_plain_text, render_preview
-
     wa_id = normalize_phone(req.to)
     decision = decide(
         req.name, req.language, req.params, languages,
-        processor.profile.fallbacks, lambda: processor._last_inbound(wa_id), now,
+        processor.profile.fallbacks, lambda: processor.last_inbound(wa_id), now,
     )
     if decision.reason is not None:
         raise TemplateRefused(
@@ -133,7 +163,7 @@ def _plan(
     else:
         record = decision.record
         assert record is not None
-        payload = proc._template_payload(wa_id, record, req.params, None, key)
+        payload = template_payload(wa_id, record, req.params, None, key)
         body = render_preview(record.definition, req.params).body
         kind, template = "template", (record.name, record.language)
     payload = validate_message(payload)
@@ -148,7 +178,7 @@ def _plan(
         "template_language": template[1],
         "body": body,
         "payload": payload,
-        "parameters": proc._params_json(req.params),
+        "parameters": params_json(req.params),
         "status": "queued",
         "source": source,
         "admin": admin,
@@ -161,14 +191,10 @@ def _plan(
     return _Planned(index, key, payload, values, decision.fallback, decision.note)
 
 
-def _existing(processor: MessageProcessor, keys: list[str]) -> dict[str, SendOutcome | EasymoError]:
+def _existing(processor: Sender, keys: list[str]) -> dict[str, SendOutcome | EasymoError]:
     """Keys already used: their outcome, so a retried batch never sends twice; for a send
     still queued with no answer, the OutcomeUnknown a single send raises, for that message
     alone (a resumed bulk job meets those after a crash)."""
-    from easymo_core.messaging import processor as proc
-    from easymo_core.messaging.outcome import OutcomeUnknown
-
-    messages_t = proc.messages_t
     with processor.db.engine.connect() as conn:
         used = set(conn.execute(
             select(messages_t.c.idempotency_key).where(messages_t.c.idempotency_key.in_(keys))
@@ -178,7 +204,7 @@ def _existing(processor: MessageProcessor, keys: list[str]) -> dict[str, SendOut
         if key not in used:
             continue  # one query for the batch instead of a session per key
         try:
-            outcome = processor._existing(key)
+            outcome = existing_outcome(processor.db, key)
         except OutcomeUnknown as exc:
             found[key] = exc
             continue
@@ -188,14 +214,27 @@ def _existing(processor: MessageProcessor, keys: list[str]) -> dict[str, SendOut
 
 
 def _deliver_all(
-    processor: MessageProcessor, planned: list[_Planned], concurrency: int
+    processor: Sender, planned: list[_Planned], concurrency: int
 ) -> list[Any]:
-    """The client's answer (a SendResult) or the exception, per planned message."""
+    """The client's answer (a SendResult) or the exception, per planned message.
+
+    Once an answer says the rest would fail alike (the token, the network), no further
+    request is written: the messages still waiting for their turn end NotSent.
+    """
+    halt: list[CloudAPIError] = []
 
     def one(p: _Planned) -> Any:
+        def on_wire() -> None:
+            if halt:
+                raise NotSent(f"not sent: the batch stopped after {halt[0].message}")
+            processor.handoff.mark(p.row_id)
+
         try:
-            return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True)
+            return processor.client.send_payload(p.payload, idempotency_key=p.key, checked=True,
+                                                 on_wire=on_wire)
         except Exception as exc:  # every answer is recorded; a bug is raised after that
+            if isinstance(exc, CloudAPIError) and halts_batch(exc):
+                halt.append(exc)
             return exc
 
     if concurrency <= 1 or len(planned) == 1:
@@ -221,10 +260,19 @@ def _deliver_all(
     return answers
 
 
-def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[Any]) -> list[SendOutcome]:
-    from easymo_core.messaging import processor as proc
+def halts_batch(error: CloudAPIError) -> bool:
+    """Whether every other send would fail as this one did: an expired or revoked token, a
+    permission the app lacks, a network that no longer reaches Meta (the request could
+    not even leave). Sending on would only repeat the refusal, once per message (a retry
+    storm against a dead token). A lost answer (SendOutcomeUnknown) does not stop a batch:
+    one slow answer says nothing of the others, and it is reconciled from the statuses."""
+    if isinstance(error, NetworkError | RequestTimeout):
+        return not error.request_sent
+    return isinstance(error, GraphAPIError) and error.family in (
+        ErrorFamily.AUTHENTICATION, ErrorFamily.PERMISSION)
 
-    messages_t = proc.messages_t
+
+def _record(processor: Sender, planned: list[_Planned], answers: list[Any]) -> list[SendOutcome]:
     now = processor.clock()
     accepted: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
@@ -253,7 +301,7 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
         # the webhook ingest linked meanwhile keeps what Meta reported.
         by_id = and_(messages_t.c.id == bindparam("b_id"), messages_t.c.wamid.is_(None))
         if accepted:
-            proc.record_accepted(conn, processor.ingest, accepted, now)
+            record_accepted(conn, processor.ingest, accepted, now)
         if failed:
             conn.execute(
                 update(messages_t).where(by_id).values(
@@ -269,9 +317,9 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
             )
 
     processor.db.transaction(write)
-    proc.settle_accepted(processor.ingest, [a["wamid"] for a in accepted])
+    settle_accepted(processor.ingest, [a["wamid"] for a in accepted])
     if failed or unknown:
-        outcomes = proc.linked_meanwhile(processor.db, outcomes, [r["b_id"] for r in failed + unknown])
+        outcomes = linked_meanwhile(processor.db, outcomes, [r["b_id"] for r in failed + unknown])
         still_unknown = {o.message_id for o in outcomes if o.wamid is None}
         unknown = [u for u in unknown if u["b_id"] in still_unknown]
     if unknown:
@@ -279,4 +327,4 @@ def _record(processor: MessageProcessor, planned: list[_Planned], answers: list[
     return outcomes
 
 
-__all__ = ["TemplateRequest", "send_template_batch"]
+__all__ = ["DEFAULT_CONCURRENCY", "Sender", "TemplateRequest", "halts_batch", "send_template_batch"]

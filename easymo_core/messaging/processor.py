@@ -13,12 +13,11 @@ was lost (a crash, a dropped connection) is matched to its wamid by the ingest l
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
@@ -34,23 +33,27 @@ from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.batch import DEFAULT_CONCURRENCY, TemplateRequest, send_template_batch
 from easymo_core.messaging.fallback import decide
+from easymo_core.messaging.handoff import HandOff, NotSent
 from easymo_core.messaging.ingest import StatusIngest
-from easymo_core.messaging.outcome import OutcomeUnknown, SendOutcome, TemplateRefused
-from easymo_core.storage.engine import Database
-from easymo_core.storage.models import Contact, Message, table_of
-from easymo_core.storage.sql import DriverStatement
-from easymo_core.storage.types import to_ms, utcnow
-from easymo_core.templates.params import TemplateParams, display_value
-from easymo_core.templates.render import (
-    checked_send_components,
-    render_plain_text,
-    render_preview,
+from easymo_core.messaging.outbox import (
+    existing_outcome,
+    linked_meanwhile,
+    messages_t,
+    new_key,
+    params_json,
+    record_accepted,
+    settle_accepted,
+    template_payload,
 )
+from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
+from easymo_core.storage.engine import Database
+from easymo_core.storage.models import Contact
+from easymo_core.storage.types import utcnow
+from easymo_core.templates.params import TemplateParams
+from easymo_core.templates.render import render_plain_text, render_preview
 from easymo_core.templates.store import TemplateRecord, TemplateService
 
 log = logging.getLogger(__name__)
-messages_t = table_of(Message)
-contacts_t = table_of(Contact)
 
 
 class MessageProcessor:
@@ -70,6 +73,8 @@ class MessageProcessor:
         self.templates = templates
         self.ingest = ingest or StatusIngest(db)
         self.clock = clock
+        # Marks each send as possibly gone just before its request is written (both paths).
+        self.handoff = HandOff(db, clock)
         self._synced_for: set[str] = set()
 
     # -- entry points -------------------------------------------------------------------
@@ -84,7 +89,7 @@ class MessageProcessor:
         admin: str | None = None,
         idempotency_key: str | None = None,
     ) -> SendOutcome:
-        key = idempotency_key or _new_key()
+        key = idempotency_key or new_key()
         payload = text_message(
             to, body, preview_url=preview_url, reply_to=reply_to, biz_opaque_callback_data=key
         )
@@ -106,7 +111,7 @@ class MessageProcessor:
         admin: str | None = None,
         idempotency_key: str | None = None,
     ) -> SendOutcome:
-        key = idempotency_key or _new_key()
+        key = idempotency_key or new_key()
         payload = button_message(
             to,
             body,
@@ -135,7 +140,7 @@ class MessageProcessor:
         admin: str | None = None,
         idempotency_key: str | None = None,
     ) -> SendOutcome:
-        key = idempotency_key or _new_key()
+        key = idempotency_key or new_key()
         payload = list_message(
             to,
             body,
@@ -167,7 +172,7 @@ class MessageProcessor:
     ) -> SendOutcome:
         """An image, video, document, audio or sticker already uploaded (``media_id``) or at a
         public ``link``; the caption is what the log and the conversation show."""
-        key = idempotency_key or _new_key()
+        key = idempotency_key or new_key()
         payload = media_message(
             to, kind, media_id=media_id, link=link, caption=caption, filename=filename,
             reply_to=reply_to, biz_opaque_callback_data=key,
@@ -189,7 +194,7 @@ class MessageProcessor:
         admin: str | None = None,
         idempotency_key: str | None = None,
     ) -> SendOutcome:
-        key = idempotency_key or _new_key()
+        key = idempotency_key or new_key()
         tparams = _as_params(params)
         wa_id = normalize_phone(to)
         if idempotency_key is not None:  # a key made here a moment ago cannot exist yet
@@ -200,9 +205,9 @@ class MessageProcessor:
             name,
             language,
             tparams,
-            self._template_languages(name),
+            self.template_languages(name),
             self.profile.fallbacks,
-            lambda: self._last_inbound(wa_id),
+            lambda: self.last_inbound(wa_id),
             self.clock(),
         )
         if decision.reason is not None:
@@ -229,7 +234,7 @@ class MessageProcessor:
             )
         record = decision.record
         assert record is not None
-        payload = _template_payload(wa_id, record, tparams, reply_to, key)
+        payload = template_payload(wa_id, record, tparams, reply_to, key)
         body = render_preview(record.definition, tparams).body
         return self._send(
             payload,
@@ -300,14 +305,15 @@ class MessageProcessor:
         self, row_id: int, payload: dict[str, Any], key: str, fallback: str | None, note: str | None
     ) -> SendOutcome:
         try:
-            result = self.client.send_payload(payload, idempotency_key=key, checked=True)
+            result = self.client.send_payload(payload, idempotency_key=key, checked=True,
+                                              on_wire=lambda: self.handoff.mark(row_id))
         except SendOutcomeUnknown as exc:
             unknown = SendOutcome(row_id, None, "queued", key, fallback, note, exc)
             if not self._mark(row_id, error_detail=f"outcome unknown: {exc.message}"):
                 return linked_meanwhile(self.db, [unknown], [row_id])[0]
             log.warning("send %s: outcome unknown, kept queued for reconciliation", key)
             return unknown
-        except (CloudAPIError, PayloadError) as exc:
+        except (CloudAPIError, PayloadError, NotSent) as exc:
             failed = SendOutcome(row_id, None, "failed", key, fallback, note, exc)
             if not self._record_failure(row_id, exc):
                 return linked_meanwhile(self.db, [failed], [row_id])[0]
@@ -341,7 +347,7 @@ class MessageProcessor:
             "template_language": template[1] if template else None,
             "body": body,
             "payload": payload,
-            "parameters": _params_json(params),
+            "parameters": params_json(params),
             "status": "queued",
             "source": source,
             "admin": admin,
@@ -388,20 +394,7 @@ class MessageProcessor:
 
     # -- idempotency ------------------------------------------------------------------
     def _existing(self, key: str) -> SendOutcome | None:
-        with self.db.session() as s:
-            row = s.scalars(select(Message).where(Message.idempotency_key == key)).first()
-            if row is None:
-                return None
-            if row.status == "failed" and row.wamid is None:
-                # Meta refused it or it never left: sending again cannot double it.
-                s.delete(row)
-                return None
-            if row.status == "queued" and row.wamid is None:
-                raise OutcomeUnknown(
-                    f"a send with idempotency key {key!r} is in flight or its answer was lost",
-                    hint="it is reconciled from Meta's status webhooks; run `easymo messages reconcile`",
-                )
-            return SendOutcome(row.id, row.wamid, row.status, key, row.fallback, None, None, duplicate=True)
+        return existing_outcome(self.db, key)
 
     def reconcile(self, *, older_than: timedelta = timedelta(minutes=2)) -> list[dict[str, Any]]:
         """Report queued rows with no wamid: sends whose outcome is unknown.
@@ -432,7 +425,7 @@ class MessageProcessor:
         return [dict(r._mapping) for r in rows]
 
     # -- templates --------------------------------------------------------------------
-    def _template_languages(self, name: str) -> list[TemplateRecord]:
+    def template_languages(self, name: str) -> list[TemplateRecord]:
         records = self.templates.languages(name)
         if not records and name not in self._synced_for:
             # One sync before deciding: the template may be new at Meta.
@@ -444,72 +437,10 @@ class MessageProcessor:
             records = self.templates.languages(name)
         return records
 
-    def _last_inbound(self, wa_id: str) -> datetime | None:
+    def last_inbound(self, wa_id: str) -> datetime | None:
         with self.db.session() as s:
             contact = s.get(Contact, wa_id)
             return contact.last_inbound_at if contact else None
-
-
-# Run on the driver's cursor: this is one of the two writes of every message sent.
-_ACCEPTED_SQL = DriverStatement(
-    "UPDATE messages SET wamid = :wamid, status = 'accepted', accepted_at = :now, updated_at = :now, "
-    "error_code = NULL, error_title = NULL, error_detail = NULL WHERE id = :b_id AND wamid IS NULL"
-)
-
-
-def record_accepted(
-    conn: Connection, ingest: StatusIngest, rows: list[dict[str, Any]], now: datetime
-) -> None:
-    """Meta's answers (``b_id``: the message row, ``wamid``) as "accepted", for single and
-    batch sends alike."""
-    # "wamid IS NULL": the webhook ingest may have linked the row from the echoed key
-    # already (its status webhook can beat this commit); it is then further along than
-    # "accepted" and must stay so.
-    now_ms = to_ms(now)
-    _ACCEPTED_SQL.executemany(
-        conn, [{"b_id": r["b_id"], "wamid": r["wamid"], "now": now_ms} for r in rows])
-    # The wamid trigger counts the message for the contact and its session.
-    # A status may have arrived before this answer: apply it now.
-    ingest.apply_pending(conn, [r["wamid"] for r in rows])
-
-
-def linked_meanwhile(db: Database, outcomes: list[SendOutcome], row_ids: list[int]) -> list[SendOutcome]:
-    """The outcomes, with sends the webhook ingest linked to a wamid while we waited for
-    Meta's answer (StatusIngest._link_lost_answers) told as Meta's statuses tell them."""
-    with db.engine.connect() as conn:
-        linked = {
-            r.id: r
-            for r in conn.execute(
-                select(messages_t.c.id, messages_t.c.wamid, messages_t.c.status)
-                .where(messages_t.c.id.in_(row_ids), messages_t.c.wamid.is_not(None))
-            )
-        }
-    for row in linked.values():
-        log.info("message %s: its send answer was lost, but Meta's statuses name it %s", row.id, row.wamid)
-    return [
-        SendOutcome(o.message_id, linked[o.message_id].wamid, linked[o.message_id].status,
-                    o.idempotency_key, o.fallback, o.fallback_note)
-        if o.message_id in linked else o
-        for o in outcomes
-    ]
-
-
-def settle_accepted(ingest: StatusIngest, wamids: list[str]) -> None:
-    """Once record_accepted's transaction has committed, on PostgreSQL: apply the statuses
-    a receiver held for these wamids while it ran.
-
-    Under READ COMMITTED a receiver's transaction can overlap ours, each deciding without
-    the other's row: it holds the status as unknown, and our apply_pending does not see it.
-    SQLite needs no second look: its writers take turns, so a receiver's held status either
-    committed before our update (apply_pending saw it) or is settled by the receiver after
-    our commit (StatusIngest.after_commit).
-    """
-    if wamids and ingest.db.dialect == "postgresql":
-        ingest.settle(wamids)
-
-
-def _new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -> TemplateParams:
@@ -520,42 +451,6 @@ def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -
     return TemplateParams.of(body=params)
 
 
-def _params_json(params: TemplateParams | None) -> dict[str, Any] | None:
-    if params is None:
-        return None
-    def shown(values: Any) -> dict[str, str]:
-        return {k: (v if isinstance(v, str) else display_value(v)) for k, v in values.items()}
-
-    return {
-        "header": shown(params.header),
-        "body": shown(params.body),
-        "buttons": {str(k): v for k, v in params.buttons.items()},
-    }
-
-
-def _template_payload(
-    wa_id: str, record: TemplateRecord, params: TemplateParams, reply_to: str | None, key: str
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": wa_id,
-        "type": "template",
-        "template": {
-            "name": record.name,
-            "language": {"code": record.language},
-            # decide() only picks a record whose parameters check_parameters passed
-            "components": checked_send_components(record.definition, params),
-        },
-        "biz_opaque_callback_data": key,
-    }
-    if not payload["template"]["components"]:
-        del payload["template"]["components"]
-    if reply_to:
-        payload["context"] = {"message_id": reply_to}
-    return payload
-
-
 def _section(section: ListSection | dict[str, Any]) -> ListSection:
     if isinstance(section, ListSection):
         return section
@@ -563,4 +458,9 @@ def _section(section: ListSection | dict[str, Any]) -> ListSection:
     return ListSection(title=section.get("title"), rows=rows)
 
 
-__all__ = ["MessageProcessor", "NetworkError", "SendOutcome", "TemplateRefused"]
+# record_accepted and settle_accepted stay importable from here: tests and the ingest's
+# callers knew them as the processor's.
+__all__ = [
+    "MessageProcessor", "NetworkError", "SendOutcome", "TemplateRefused", "messages_t", "record_accepted",
+    "settle_accepted",
+]

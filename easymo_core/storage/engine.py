@@ -60,6 +60,33 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (also ``sqlite:///file:PATH?mode=ro&uri=true``), or None."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return None
+    path = parsed.database
+    return path[5:] if path.startswith("file:") else path
+
+
+# Errors that a retry cannot cure and a user must fix: the file itself.
+_FILE_PROBLEMS = ("file is not a database", "malformed", "readonly", "read-only", "unable to open database")
+
+
+def file_problem(err: BaseException) -> DatabaseError | None:
+    """The explained error for a driver error about the database file (corrupt, read-only,
+    cannot be opened), naming the file; None for any other error. Database.session and
+    Database.transaction tag their errors with the URL this needs."""
+    url = getattr(err, "easymo_db_url", None)
+    low = str(getattr(err, "orig", err)).lower()
+    if url is None or not any(p in low for p in _FILE_PROBLEMS):
+        return None
+    return explain_operational_error(err, url)
+
+
 def safe_url(url: str) -> str:
     """The URL with its password hidden, for messages."""
     try:
@@ -108,16 +135,18 @@ def explain_operational_error(err: BaseException, url: str) -> DatabaseError:
     )
     low = text_.lower()
     where = safe_url(url)
+    file = sqlite_file(url)
     if "file is not a database" in low or "malformed" in low or "not a database" in low:
         return DatabaseError(
-            f"the database file of {where} is corrupt ({text_})",
-            hint="move the file aside and run `easymo db upgrade` to create a new one; "
-            "nothing was changed",
+            f"the database file {file or where} is corrupt ({text_})",
+            hint="nothing was changed; restore it from a backup, or move it aside (rename it) and "
+            "run `easymo db upgrade` to create a new, empty one",
         )
     if "readonly" in low or "read-only" in low:
         return DatabaseError(
-            f"the database {where} is read-only ({text_})",
-            hint="check the file's permissions and its folder's; nothing was changed",
+            f"the database file {file or where} is read-only ({text_})",
+            hint="nothing was changed; make the file and its folder writable for this user, or "
+            "point the profile at another database (--db-url)",
         )
     if "unable to open database file" in low:
         return DatabaseError(
@@ -166,8 +195,10 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as err:
                 session.rollback()
+                if isinstance(err, exc.DBAPIError):
+                    err.easymo_db_url = self.url  # type: ignore[attr-defined]  # for file_problem
                 raise
 
     def transaction(
@@ -188,6 +219,7 @@ class Database:
                     return work(conn)
             except exc.DBAPIError as err:
                 if attempt == attempts or not is_transient(err):
+                    err.easymo_db_url = self.url  # type: ignore[attr-defined]  # for file_problem
                     raise
                 log.info("transaction rolled back by the server (%s), attempt %d of %d",
                          getattr(err.orig, "sqlstate", "?"), attempt, attempts)

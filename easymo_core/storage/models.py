@@ -114,6 +114,9 @@ class Message(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     queued_at: Mapped[datetime | None]
+    # When the request was about to be written to the transport (migration 0009): a queued
+    # row without it never left, so sending it later cannot double it.
+    handed_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
@@ -428,6 +431,7 @@ class BulkJob(Base):
     """A bulk send of one template to a CSV of recipients; resumable."""
 
     __tablename__ = "bulk_jobs"
+    __table_args__ = (Index("ix_bulk_jobs_content", "content_sha256"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     profile: Mapped[str] = mapped_column(String(64))
@@ -435,6 +439,9 @@ class BulkJob(Base):
     template_language: Mapped[str] = mapped_column(String(16))
     csv_path: Mapped[str] = mapped_column(Text)
     csv_sha256: Mapped[str] = mapped_column(String(64))
+    # What identifies the job (migration 0009): its rows normalised (E.164 phone, then the
+    # variables by name), in order; None for jobs made before, found by csv_sha256.
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="running")
     created_at: Mapped[datetime]
@@ -456,9 +463,14 @@ class BulkRecipient(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     phone: Mapped[str] = mapped_column(String(20))
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending, sent, failed, unknown (answer lost, evidence awaited), unresolved (no
+    # evidence within the reconcile window: the admin decides), skipped (the admin said so)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
+    # Sends made for this recipient before the current one (migration 0009): the admin's
+    # re-send of an unresolved recipient gets a key of its own.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MetaAnalytics(Base):

@@ -211,7 +211,7 @@ def test_corrupt_sqlite_file_gives_clear_error(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{path}")
     with pytest.raises(DatabaseError, match="corrupt") as err:
         migrate.upgrade(db)
-    assert "move the file aside" in err.value.one_line()
+    assert "move it aside" in err.value.one_line() and str(path) in err.value.one_line()
     db.dispose()
     assert path.read_bytes() == garbage  # nothing was changed
 
