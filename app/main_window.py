@@ -674,9 +674,6 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
 
 def _redacted(url: str) -> str:
     """The URL without its password, for a question on screen."""
-    from sqlalchemy.engine import make_url
+    from easymo_core.storage.engine import safe_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return safe_url(url)

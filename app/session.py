@@ -135,7 +135,7 @@ class ConsoleSession:
             url = getattr(stack, "webhook_url", "") if running else ""
             if not running:
                 return ComponentHealth("webhook", "error", "embedded receiver stopped")
-            stalled = _receiver_problems(url) if url else ""
+            stalled = _receiver_problems(getattr(stack, "webhook", None))
             if stalled:
                 return ComponentHealth("webhook", "error", f"receiver on {_host_port(url)}: {stalled}")
             return ComponentHealth("webhook", "ok", f"receiver on {_host_port(url)}")
@@ -182,21 +182,14 @@ def _host_port(url: str) -> str:
     return rest.split("/", 1)[0]
 
 
-def _receiver_problems(webhook_url: str) -> str:
-    """What the embedded receiver's /health says is wrong (a stalled intake), or ""."""
-    import httpx
-
-    base = webhook_url.rsplit("/", 1)[0] if webhook_url.count("/") > 2 else webhook_url
-    try:
-        r = httpx.get(base + "/health", timeout=2.0)
-    except httpx.HTTPError as exc:
-        return f"does not answer ({type(exc).__name__})"
-    if r.status_code == 200:
+def _receiver_problems(receiver: Any) -> str:
+    """What the embedded receiver's intake says is wrong (a stalled or dead writer), or "":
+    the same health its /health answers, asked in-process."""
+    intake = getattr(receiver, "intake", None)
+    if intake is None:
         return ""
-    try:
-        return "; ".join(r.json().get("problems") or []) or f"health {r.status_code}"
-    except ValueError:
-        return f"health {r.status_code}"
+    health = intake.health()
+    return "" if health.ok else "; ".join(health.problems)
 
 
 def _dead_letters(services: Services) -> int:

@@ -115,7 +115,7 @@ def style_sheet(theme: Theme, base_pt: float) -> str:
     from app.resources import style_sheet as light_sheet
 
     # Qt's style sheets take forward slashes on every platform.
-    text = light_sheet().replace("@icons@", (HERE / "icons").as_posix())
+    text = light_sheet().replace("@icons@", str(HERE / "icons").replace("\\", "/"))
     text = _PX.sub(lambda m: f"font-size: {float(m.group(1)) * base_pt / _BODY_PX:.1f}pt", text)
     if theme == "dark":
         text = _HEX.sub(lambda m: DARK.get(m.group(0).lower(), m.group(0)), text)

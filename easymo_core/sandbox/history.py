@@ -64,9 +64,11 @@ class _PastGraph:
         self.wamids = wamids
 
     def send_payload(self, payload: Any, *, idempotency_key: str | None = None,
-                     checked: bool = False) -> SendResult:
+                     checked: bool = False, on_wire: Callable[[], None] | None = None) -> SendResult:
         if not payload.get("to"):
             raise PayloadError("no recipient", field="to")
+        if on_wire is not None:
+            on_wire()  # as the real client: the request is about to be written
         return SendResult(self.wamids(), str(payload["to"]), str(payload["to"]))
 
 
