@@ -50,6 +50,8 @@ class Latency(_Dict):
     read_p95_ms: float | None = None
     delivery_histogram: list[int] = field(default_factory=list)
     read_histogram: list[int] = field(default_factory=list)
+    # Percentiles that are bounds, not exact (docs/analytics.md): figure name -> "≤" or "≥".
+    estimates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,6 +165,7 @@ class LatencyPoint(_Dict):
     delivery_p95_ms: float | None = None
     read_p50_ms: float | None = None
     read_p95_ms: float | None = None
+    estimates: dict[str, str] = field(default_factory=dict)  # as Latency.estimates
 
 
 @dataclass

@@ -70,7 +70,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from easymo_core.storage.models import LATENCY_BUCKETS_MS, N_BUCKETS
+from easymo_core.storage.models import (
+    DELIVERY_BIN_COLUMNS,
+    LATENCY_BUCKETS_MS,
+    N_BUCKETS,
+    READ_BIN_COLUMNS,
+)
 
 GAP_KEY = "analytics.session_gap"
 DEFAULT_GAP_MS = 30 * 60 * 1000
@@ -170,7 +175,7 @@ def one_if(cond: str) -> str:
     return f"(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
 
-BUCKET_COLUMNS = [f"dl_h{i:02d}" for i in range(N_BUCKETS)] + [f"rd_h{i:02d}" for i in range(N_BUCKETS)]
+BUCKET_COLUMNS = [*DELIVERY_BIN_COLUMNS, *READ_BIN_COLUMNS]
 DELIVERY_SUMS = [
     "sent",
     "delivered",
@@ -243,8 +248,8 @@ def _rollup_contribution(row: str) -> dict[str, str]:
         "read_latency_sum_ms": f"COALESCE({rd}, 0)",
         "read_latency_count": one_if(f"{rd} IS NOT NULL"),
     }
-    out.update({f"dl_h{i:02d}": one_if(_in_bucket(dl, i)) for i in range(N_BUCKETS)})
-    out.update({f"rd_h{i:02d}": one_if(_in_bucket(rd, i)) for i in range(N_BUCKETS)})
+    out.update({c: one_if(_in_bucket(dl, i)) for i, c in enumerate(DELIVERY_BIN_COLUMNS)})
+    out.update({c: one_if(_in_bucket(rd, i)) for i, c in enumerate(READ_BIN_COLUMNS)})
     return out
 
 

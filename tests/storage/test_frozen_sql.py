@@ -13,6 +13,7 @@ from easymo_core.storage import analytics_triggers, frozen_sql, migrate
 # Each frozen step, and what today's code generates for it.
 GENERATED: dict[str, Callable[[str], list[str]]] = {
     "create_triggers": analytics_triggers.create_statements,
+    "drop_triggers": analytics_triggers.drop_statements,
     "rebuild_delivery": lambda dialect: rebuild.delivery_statements(),
     "rebuild_daily": lambda dialect: rebuild.daily_statements(),
     "rebuild_conversations": lambda dialect: rebuild.conversation_statements(":gap_ms"),
