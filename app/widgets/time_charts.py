@@ -34,14 +34,13 @@ LOG_TICKS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1, "1 s"), (10, "10 s"), (60, "1 
 def fmt_ms(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    prefix = "≥" if value >= 3_600_000 else ""  # the histogram's open last bucket
     if value < 1000:
         return f"{value:.0f} ms"
     if value < 120_000:
         return f"{value / 1000:.1f} s"
     if value < 7_200_000:
-        return f"{prefix}{value / 60_000:.1f} min"
-    return f"{prefix}{value / 3_600_000:.1f} h"
+        return f"{value / 60_000:.1f} min"
+    return f"{value / 3_600_000:.1f} h"
 
 
 def _nan(values: list[float | None], scale: float = 1.0) -> np.ndarray:
@@ -207,8 +206,8 @@ class LatencyChart(ChartCard):
             return None
         p = self.points[i]
         return (f"{local_time(p.start_ms)}\n"
-                f"delivery p50 {fmt_ms(p.delivery_p50_ms)} · p95 {fmt_ms(p.delivery_p95_ms)}\n"
-                f"read p50 {fmt_ms(p.read_p50_ms)} · p95 {fmt_ms(p.read_p95_ms)}")
+                f"delivery p50 {p.shown('delivery_p50_ms')} · p95 {p.shown('delivery_p95_ms')}\n"
+                f"read p50 {p.shown('read_p50_ms')} · p95 {p.shown('read_p95_ms')}")
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         head = ["bucket_start_utc", "delivery_p50_ms", "delivery_p95_ms", "read_p50_ms",

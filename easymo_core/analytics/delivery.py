@@ -156,6 +156,8 @@ def templates(conn: Connection, rows: list[dict[str, Any]]) -> list[TemplateRow]
     }
     out = []
     for r in sorted(rows, key=lambda r: (-(r["sent"] or 0), r["template_name"], r["template_language"])):
+        if not r["sent"]:
+            continue  # an all-zero rollup row (its messages deleted): no message in the period
         quality, status = meta.get((r["template_name"], r["template_language"]), (None, None))
         sent = r["sent"] or 0
         out.append(

@@ -60,3 +60,18 @@ def percentile(counts: Sequence[int], q: float) -> float | None:
 def bound_of(counts: Sequence[int], q: float) -> str:
     found = quantile(counts, q)
     return EXACT if found is None else found.bound
+
+
+def percentile_text(ms: float | None, bound: str = EXACT) -> str:
+    """A percentile as the console and `easymo stats` show it: "1 s" when exact, "≤ 2 min"
+    when the histogram gives only a bound (``bound``, from Latency.estimates), "–" if none."""
+    if ms is None:
+        return "–"
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000)):
+        if ms >= 2 * size or (unit == "d" and ms >= size):
+            break
+    else:
+        unit, size = "s", 1000
+    value = ms / size
+    number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return f"{bound} {number} {unit}" if bound else f"{number} {unit}"
