@@ -17,9 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "easymo_core", "easymo_tools")
 
 KNOWN_FILE_CIRCLES: set[frozenset[str]] = set()
-# TODO(lead): the storage helper's branch freezes migrations 0002-0004, which call today's
-# analytics.rebuild; drop this entry at merge.
-KNOWN_FOLDER_CIRCLES = {frozenset({"easymo_core.analytics", "easymo_core.storage"})}
+KNOWN_FOLDER_CIRCLES: set[frozenset[str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -452,11 +452,11 @@ class DashboardPage(Page):
             tiles[key].set_figure(fmt_pct(now), _diff(now, before),
                                   f"{what}; previous period {fmt_pct(before)}", points=True)
         lat, plat = b.latency, p.latency
-        tiles["p95"].set_figure(fmt_ms(lat.delivery_p95_ms),
+        tiles["p95"].set_figure(lat.shown("delivery_p95_ms"),
                                 change(lat.delivery_p95_ms, plat.delivery_p95_ms),
-                                f"95% of messages were delivered within this time of being "
-                                f"sent; typically {fmt_ms(lat.delivery_p50_ms)} "
-                                f"({lat.delivery_count:,} receipts)")
+                               f"95% of messages were delivered within this time of being "
+                               f"sent; typically {lat.shown('delivery_p50_ms')} "
+                               f"({lat.delivery_count:,} receipts)")
         tiles["active_users"].set_figure(f"{e.active_users:,}",
                                          change(e.active_users, pe.active_users),
                                          "contacts who wrote in the period")

@@ -36,8 +36,7 @@ LOG_TICKS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1, "1 s"), (10, "10 s"), (60, "1 
 
 
 def fmt_ms(value: float | None) -> str:
-    # From an hour on the figure is the histogram's open last bucket: a lower bound.
-    return fmt_duration_ms(value, at_least=value is not None and value >= 3_600_000)
+    return fmt_duration_ms(value)
 
 
 def _nan(values: list[float | None], scale: float = 1.0) -> np.ndarray:
@@ -207,9 +206,9 @@ class LatencyChart(ChartCard):
             return None
         p = self.points[i]
         return (f"{local_time(p.start_ms)}\n"
-                f"delivered: typically {fmt_ms(p.delivery_p50_ms)}, 95% within "
-                f"{fmt_ms(p.delivery_p95_ms)}\n"
-                f"read: typically {fmt_ms(p.read_p50_ms)}, 95% within {fmt_ms(p.read_p95_ms)}")
+                f"delivered: typically {p.shown('delivery_p50_ms')}, 95% within "
+                f"{p.shown('delivery_p95_ms')}\n"
+                f"read: typically {p.shown('read_p50_ms')}, 95% within {p.shown('read_p95_ms')}")
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         head = ["bucket_start_utc", "delivery_p50_ms", "delivery_p95_ms", "read_p50_ms",

@@ -20,16 +20,16 @@ from easymo_core.analytics.figures import (
     Totals,
     rate,
 )
-from easymo_core.analytics.histogram import percentile
+from easymo_core.analytics.histogram import EXACT, quantile
 from easymo_core.analytics.period import DAY_MS, Period, day_split
 from easymo_core.cloudapi.error_codes import code_info, explain
 from easymo_core.storage.analytics_triggers import UNKNOWN_ERROR_CODE
-from easymo_core.storage.models import N_BUCKETS
+from easymo_core.storage.models import DELIVERY_BIN_COLUMNS, READ_BIN_COLUMNS
 
 COUNTS = ("sent", "delivered", "read", "failed", "replied", "clicks")
 LATENCY = ("delivery_latency_sum_ms", "delivery_latency_count", "read_latency_sum_ms", "read_latency_count")
-DL = tuple(f"dl_h{i:02d}" for i in range(N_BUCKETS))
-RD = tuple(f"rd_h{i:02d}" for i in range(N_BUCKETS))
+DL = tuple(DELIVERY_BIN_COLUMNS)
+RD = tuple(READ_BIN_COLUMNS)
 _ALL = (*COUNTS, *LATENCY, *DL, *RD)
 RANGE = "hour_start >= :start AND hour_start < :end"
 # Whole days from delivery_rollups_daily, the edge hours from delivery_rollups (day_split).
@@ -118,19 +118,32 @@ def totals_and_latency(rows: list[dict[str, Any]]) -> tuple[Totals, Latency]:
     totals = Totals(**{c: sums[c] for c in COUNTS}).finish()
     dl = [sums[c] for c in DL]
     rd = [sums[c] for c in RD]
+    figures, estimates = percentiles(dl, rd)
     latency = Latency(
         delivery_count=sums["delivery_latency_count"],
         delivery_avg_ms=_avg(sums["delivery_latency_sum_ms"], sums["delivery_latency_count"]),
-        delivery_p50_ms=percentile(dl, 0.5),
-        delivery_p95_ms=percentile(dl, 0.95),
         read_count=sums["read_latency_count"],
         read_avg_ms=_avg(sums["read_latency_sum_ms"], sums["read_latency_count"]),
-        read_p50_ms=percentile(rd, 0.5),
-        read_p95_ms=percentile(rd, 0.95),
         delivery_histogram=dl,
         read_histogram=rd,
+        estimates=estimates,
+        **figures,
     )
     return totals, latency
+
+
+def percentiles(dl: list[int], rd: list[int]) -> tuple[dict[str, float | None], dict[str, str]]:
+    """p50 and p95 of both histograms by name (``delivery_p50_ms`` ...), and which are bounds."""
+    figures: dict[str, float | None] = {}
+    estimates: dict[str, str] = {}
+    for kind, counts in (("delivery", dl), ("read", rd)):
+        for q in (50, 95):
+            name = f"{kind}_p{q}_ms"
+            found = quantile(counts, q / 100)
+            figures[name] = None if found is None else found.ms
+            if found is not None and found.bound != EXACT:
+                estimates[name] = found.bound
+    return figures, estimates
 
 
 def _avg(total: int, count: int) -> float | None:
@@ -143,6 +156,8 @@ def templates(conn: Connection, rows: list[dict[str, Any]]) -> list[TemplateRow]
     }
     out = []
     for r in sorted(rows, key=lambda r: (-(r["sent"] or 0), r["template_name"], r["template_language"])):
+        if not r["sent"]:
+            continue  # an all-zero rollup row (its messages deleted): no message in the period
         quality, status = meta.get((r["template_name"], r["template_language"]), (None, None))
         sent = r["sent"] or 0
         out.append(
@@ -225,8 +240,8 @@ def latency_series(
         dl = [int(m[c] or 0) for c in DL]
         rd = [int(m[c] or 0) for c in RD]
         start = int(r.bucket_start)
-        found[start] = LatencyPoint(start, percentile(dl, 0.5), percentile(dl, 0.95),
-                                    percentile(rd, 0.5), percentile(rd, 0.95))
+        figures, estimates = percentiles(dl, rd)
+        found[start] = LatencyPoint(start, estimates=estimates, **figures)
     out = []
     t = period.start_ms - period.start_ms % period.bucket_ms
     while t < period.end_ms:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from easymo_core.analytics.histogram import percentile_text
 from easymo_core.analytics.period import Period
 
 
@@ -50,6 +51,12 @@ class Latency(_Dict):
     read_p95_ms: float | None = None
     delivery_histogram: list[int] = field(default_factory=list)
     read_histogram: list[int] = field(default_factory=list)
+    # Percentiles that are bounds, not exact (docs/analytics.md): figure name -> "≤" or "≥".
+    estimates: dict[str, str] = field(default_factory=dict)
+
+    def shown(self, name: str) -> str:
+        """Percentile ``name`` (``delivery_p95_ms`` ...) as shown: "1 s", or "≤ 2 min" if a bound."""
+        return percentile_text(getattr(self, name), self.estimates.get(name, ""))
 
 
 @dataclass
@@ -163,6 +170,10 @@ class LatencyPoint(_Dict):
     delivery_p95_ms: float | None = None
     read_p50_ms: float | None = None
     read_p95_ms: float | None = None
+    estimates: dict[str, str] = field(default_factory=dict)  # as Latency.estimates
+
+    def shown(self, name: str) -> str:
+        return percentile_text(getattr(self, name), self.estimates.get(name, ""))
 
 
 @dataclass

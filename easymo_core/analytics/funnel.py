@@ -1,7 +1,8 @@
 """Flow funnels from flow_states (the flows' step history; format in easymo_core/flows/history.py).
 
 Per flow, for states started in the period: started, completed, abandoned, still active,
-completion rate and median duration of completed runs. Per step: states that entered it,
+completion rate and median duration of completed runs (the nearest rank, as every
+percentile: docs/analytics.md). Per step: states that entered it,
 those that moved on from it (an expected ``reply`` on it, or ``completed`` there) and those
 abandoned on it; drop-off = abandoned / entered. Steps are listed by how many entered them,
 which for a funnel is its order.
@@ -10,7 +11,6 @@ which for a funnel is its order.
 from __future__ import annotations
 
 import json
-import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from easymo_core.analytics.figures import FlowFunnel, FlowStep, rate
+from easymo_core.analytics.histogram import nearest_rank
 from easymo_core.analytics.period import Period
 
 STATES_SQL = text(
@@ -67,7 +68,7 @@ def funnel(name: str, states: list[Any]) -> FlowFunnel:
         abandoned=counts["abandoned"],
         active=counts["active"],
         completion_rate=rate(counts["completed"], len(states)),
-        median_duration_ms=statistics.median(durations) if durations else None,
+        median_duration_ms=_median(durations),
         steps=[
             FlowStep(
                 step=st,
@@ -79,3 +80,7 @@ def funnel(name: str, states: list[Any]) -> FlowFunnel:
             for st in steps
         ],
     )
+
+
+def _median(values: list[int]) -> float | None:
+    return float(sorted(values)[nearest_rank(0.5, len(values)) - 1]) if values else None

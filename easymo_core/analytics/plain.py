@@ -26,7 +26,6 @@ from easymo_core.storage.analytics_triggers import (
     read_latency_sql,
 )
 from easymo_core.storage.engine import Database
-from easymo_core.storage.models import N_BUCKETS
 from easymo_core.storage.types import to_ms, utcnow
 
 RANGE = "m.created_at >= :start AND m.created_at < :end"
@@ -46,9 +45,12 @@ def _out(filtered: bool) -> str:
 
 @cache
 def per_template_sql(filtered: bool) -> TextClause:
+    """Per template, language and latency bins (``dlb``, ``rdb``: -1 without a latency);
+    _per_template folds the bins into histogram columns."""
     return text(
         "SELECT COALESCE(m.template_name, '') AS template_name, "
-        "COALESCE(m.template_language, '') AS template_language, COUNT(*) AS sent, "
+        f"COALESCE(m.template_language, '') AS template_language, {_DLB} AS dlb, {_RDB} AS rdb, "
+        "COUNT(*) AS sent, "
         "SUM(CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, "
         "SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END) AS read, "
         "SUM(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
@@ -58,13 +60,26 @@ def per_template_sql(filtered: bool) -> TextClause:
         "AS delivery_latency_count, "
         f"SUM(COALESCE({read_latency_sql('m')}, 0)) AS read_latency_sum_ms, "
         "SUM(CASE WHEN m.read_at IS NOT NULL AND m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) "
-        "AS read_latency_count, "
-        + ", ".join(f"SUM(CASE WHEN {_DLB} = {i} THEN 1 ELSE 0 END) AS dl_h{i:02d}" for i in range(N_BUCKETS))
-        + ", "
-        + ", ".join(f"SUM(CASE WHEN {_RDB} = {i} THEN 1 ELSE 0 END) AS rd_h{i:02d}" for i in range(N_BUCKETS))
-        + f" FROM messages m {_QUOTES} WHERE {_out(filtered)} AND {RANGE} "
-        "GROUP BY COALESCE(m.template_name, ''), COALESCE(m.template_language, '')"
+        "AS read_latency_count"
+        f" FROM messages m {_QUOTES} WHERE {_out(filtered)} AND {RANGE} GROUP BY 1, 2, 3, 4"
     )
+
+
+def _per_template(conn: Connection, filtered: bool, bind: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in conn.execute(per_template_sql(filtered), bind):
+        m = r._mapping
+        key = (m["template_name"], m["template_language"])
+        row = rows.setdefault(key, {"template_name": key[0], "template_language": key[1],
+                                    **dict.fromkeys([*delivery.COUNTS, *delivery.LATENCY, *delivery.DL,
+                                                     *delivery.RD], 0)})
+        for c in (*delivery.COUNTS, *delivery.LATENCY):
+            row[c] += int(m[c] or 0)
+        if int(m["dlb"]) >= 0:
+            row[delivery.DL[int(m["dlb"])]] += int(m["sent"])
+        if int(m["rdb"]) >= 0:
+            row[delivery.RD[int(m["rdb"])]] += int(m["sent"])
+    return list(rows.values())
 
 
 @cache
@@ -122,10 +137,7 @@ def _plain(conn: Connection, period: Period, now_ms: int, phone_number_id: str |
     b = {"start": period.start_ms, "end": period.end_ms}
     filtered = phone_number_id is not None
     out = {**b, "phone": phone_number_id} if filtered else b
-    rows: list[dict[str, Any]] = [
-        {k: (v if isinstance(v, str) or v is None else int(v)) for k, v in r._mapping.items()}
-        for r in conn.execute(per_template_sql(filtered), out)
-    ]
+    rows = _per_template(conn, filtered, out)
     totals, latency = delivery.totals_and_latency(rows)
     points: dict[int, SeriesPoint] = {}
     t = period.start_ms - period.start_ms % period.bucket_ms

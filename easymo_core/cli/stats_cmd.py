@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from easymo_core.analytics.dashboard import Analytics
-from easymo_core.analytics.figures import Dashboard
+from easymo_core.analytics.figures import Dashboard, Latency
 from easymo_core.analytics.period import parse_moment, resolve_period
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.display import fmt_duration_ms
@@ -15,13 +15,13 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _ms(value: float | None, open_ended: bool = False) -> str:
-    return "-" if value is None else fmt_duration_ms(value, at_least=open_ended)
+def _ms(value: float | None) -> str:
+    return "-" if value is None else fmt_duration_ms(value)
 
 
-def _p(value: float | None) -> str:
-    # The histogram's last bucket is open: a percentile there is its lower bound.
-    return _ms(value, open_ended=value is not None and value >= 3_600_000)
+def _p(latency: Latency, name: str) -> str:
+    # Exact in the histogram's one-second bins, a bound beyond (docs/analytics.md).
+    return latency.shown(name)
 
 
 @click.command("stats")
@@ -123,15 +123,15 @@ def _print(b: Dashboard, series: bool) -> None:
                 "sent → delivered",
                 lat.delivery_count,
                 _ms(lat.delivery_avg_ms),
-                _p(lat.delivery_p50_ms),
-                _p(lat.delivery_p95_ms),
+                _p(lat, "delivery_p50_ms"),
+                _p(lat, "delivery_p95_ms"),
             ],
             [
                 "delivered → read",
                 lat.read_count,
                 _ms(lat.read_avg_ms),
-                _p(lat.read_p50_ms),
-                _p(lat.read_p95_ms),
+                _p(lat, "read_p50_ms"),
+                _p(lat, "read_p95_ms"),
             ],
         ],
     )

@@ -1,12 +1,18 @@
-"""The analytics triggers (migrations 0002 to 0006), for SQLite and PostgreSQL, from one definition.
+"""The analytics triggers of the current schema, for SQLite and PostgreSQL, from one definition.
+
+Migrations never call this module: each runs the SQL frozen at its revision
+(storage/migrations/sql/, see storage/frozen_sql.py), and tests/storage/test_frozen_sql.py
+checks that what this module generates equals the newest revision's files. A change here
+is therefore a new migration with its own frozen files.
 
 Every trigger body is a list of plain SQL statements both dialects accept (``NEW.x`` and
 ``OLD.x`` references, ``INSERT ... ON CONFLICT DO UPDATE``, CASE for every branch). SQLite
 runs them as ``CREATE TRIGGER ... BEGIN ...; END``; PostgreSQL wraps the same list in a
 PL/pgSQL function. The session gap read from app_state differs, and the latency columns:
 a BEFORE trigger assigns them on PostgreSQL, an AFTER trigger updates the row on SQLite;
-since migration 0006 the same goes for the session and response time of an accepted send,
-and PostgreSQL's trigger functions keep generic plans. Each trigger has a WHEN clause so
+the same goes for the session and response time of an accepted send, PostgreSQL sums
+delivery_rollups once per statement, and its trigger functions keep generic plans. Each
+trigger has a WHEN clause so
 it runs only when the figures it keeps change; on PostgreSQL that test costs no function
 call.
 
@@ -16,7 +22,7 @@ check against):
 * **messages.delivery_latency_ms / read_latency_ms**: delivered - sent, read - delivered,
   whenever a status timestamp changes (the ingest only sets timestamps).
 * **delivery_rollups**, keyed by the hour of the message's ``created_at``, the phone number
-  that sent it (``phone_number_id``, since migration 0004) and its template and language
+  that sent it (``phone_number_id``) and its template and language
   ('' for non-template messages), as sums of per-message contributions:
   ``sent`` = every outbound message recorded (an attempt, refused ones included),
   ``delivered``/``read`` = the timestamp is known, ``failed`` = the status is failed now,
@@ -41,7 +47,7 @@ check against):
 * **contacts.engagement_score** (see ``ENGAGEMENT_SQL``), recomputed on each of those.
 * **activity_rollups satisfaction**, when conversation_sessions.satisfaction changes.
 
-Migration 0003 adds, kept by triggers on the rollup tables themselves (so every writer of
+Kept by triggers on the rollup tables themselves (so every writer of
 a rollup row, reply credits included, is mirrored without knowing it):
 
 * **delivery_rollups_daily**: delivery_rollups summed per UTC day (``day_start``), same
@@ -52,11 +58,9 @@ a rollup row, reply credits included, is mirrored without knowing it):
   filed by the hour of their latest message either way, kept by triggers on contacts; the
   dashboard's "contacts active since T per decile" sums it instead of scanning contacts.
 
-Migration 0004 adds ``phone_number_id`` to the keys of those four message rollups (several
-profiles, one number each, may share a database; the analytics filter by number). The
-conversation figures stay per contact, whatever number the contact wrote to. Migrations
-0002 and 0003 ran before it, on tables without the column: ``create_triggers`` and the
-rebuild (analytics/rebuild.py) read the shape of delivery_rollups and key accordingly.
+The four message rollups are keyed by ``phone_number_id`` (several profiles, one number
+each, may share a database; the analytics filter by number). The conversation figures stay
+per contact, whatever number the contact wrote to.
 """
 
 from __future__ import annotations
@@ -64,10 +68,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from easymo_core.storage.models import LATENCY_BUCKETS_MS, N_BUCKETS
+from easymo_core.storage.models import (
+    DELIVERY_BIN_COLUMNS,
+    LATENCY_BUCKETS_MS,
+    N_BUCKETS,
+    READ_BIN_COLUMNS,
+)
 
 GAP_KEY = "analytics.session_gap"
 DEFAULT_GAP_MS = 30 * 60 * 1000
@@ -138,22 +146,22 @@ def latency_bucket(ms: int) -> int:
     return N_BUCKETS - 1
 
 
-# -- per-message expressions (``r`` is NEW, OLD or a table alias) ----------------------
-def hour_sql(r: str, column: str = "created_at") -> str:
-    return f"(({r}.{column} / {HOUR_MS}) * {HOUR_MS})"
+# -- per-message expressions (``row`` is NEW, OLD or a table alias) --------------------
+def hour_sql(row: str, column: str = "created_at") -> str:
+    return f"(({row}.{column} / {HOUR_MS}) * {HOUR_MS})"
 
 
-def delivery_latency_sql(r: str) -> str:
+def delivery_latency_sql(row: str) -> str:
     return (
-        f"(CASE WHEN {r}.delivered_at IS NOT NULL AND {r}.sent_at IS NOT NULL "
-        f"THEN {r}.delivered_at - {r}.sent_at END)"
+        f"(CASE WHEN {row}.delivered_at IS NOT NULL AND {row}.sent_at IS NOT NULL "
+        f"THEN {row}.delivered_at - {row}.sent_at END)"
     )
 
 
-def read_latency_sql(r: str) -> str:
+def read_latency_sql(row: str) -> str:
     return (
-        f"(CASE WHEN {r}.read_at IS NOT NULL AND {r}.delivered_at IS NOT NULL "
-        f"THEN {r}.read_at - {r}.delivered_at END)"
+        f"(CASE WHEN {row}.read_at IS NOT NULL AND {row}.delivered_at IS NOT NULL "
+        f"THEN {row}.read_at - {row}.delivered_at END)"
     )
 
 
@@ -162,11 +170,12 @@ def bucket_sql(expr: str) -> str:
     return f"(CASE WHEN {expr} IS NULL THEN -1 {whens} ELSE {N_BUCKETS - 1} END)"
 
 
-def _flag(cond: str) -> str:
+def one_if(cond: str) -> str:
+    """1 when ``cond`` holds, else 0 (a count's contribution)."""
     return f"(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
 
-BUCKET_COLUMNS = [f"dl_h{i:02d}" for i in range(N_BUCKETS)] + [f"rd_h{i:02d}" for i in range(N_BUCKETS)]
+BUCKET_COLUMNS = [*DELIVERY_BIN_COLUMNS, *READ_BIN_COLUMNS]
 DELIVERY_SUMS = [
     "sent",
     "delivered",
@@ -182,40 +191,35 @@ ROLLUP_COLUMNS = [*DELIVERY_SUMS, "replied", "clicks", *BUCKET_COLUMNS]
 NUMBER_COLUMN = "phone_number_id"
 
 
-def message_key(r: str, by_number: bool) -> dict[str, str]:
-    """The delivery_rollups key of message ``r``, column -> expression.
-
-    ``by_number``: the tables of migration 0004, keyed by phone number too.
-    """
-    key = {"hour_start": hour_sql(r)}
-    if by_number:
-        key[NUMBER_COLUMN] = f"COALESCE({r}.{NUMBER_COLUMN}, '')"
-    key["template_name"] = f"COALESCE({r}.template_name, '')"
-    key["template_language"] = f"COALESCE({r}.template_language, '')"
+def message_key(row: str) -> dict[str, str]:
+    """The delivery_rollups key of message ``row``, column -> expression."""
+    key = {"hour_start": hour_sql(row), NUMBER_COLUMN: f"COALESCE({row}.{NUMBER_COLUMN}, '')"}
+    key["template_name"] = f"COALESCE({row}.template_name, '')"
+    key["template_language"] = f"COALESCE({row}.template_language, '')"
     return key
 
 
-def error_key(r: str, by_number: bool) -> dict[str, str]:
-    """The error_rollups key of failed message ``r``: its delivery key and error code."""
-    return {**message_key(r, by_number), "error_code": f"COALESCE({r}.error_code, {UNKNOWN_ERROR_CODE})"}
+def error_key(row: str) -> dict[str, str]:
+    """The error_rollups key of failed message ``row``: its delivery key and error code."""
+    return {**message_key(row), "error_code": f"COALESCE({row}.error_code, {UNKNOWN_ERROR_CODE})"}
 
 
-def delivery_key_columns(by_number: bool) -> tuple[str, ...]:
-    return tuple(message_key("m", by_number))
+def delivery_key_columns() -> tuple[str, ...]:
+    return tuple(message_key("m"))
 
 
-def error_key_columns(by_number: bool) -> tuple[str, ...]:
-    return tuple(error_key("m", by_number))
+def error_key_columns() -> tuple[str, ...]:
+    return tuple(error_key("m"))
 
 
-def daily_delivery_key_columns(by_number: bool) -> tuple[str, ...]:
+def daily_delivery_key_columns() -> tuple[str, ...]:
     """delivery_rollups_daily's key: the hourly one by day."""
-    return ("day_start", *delivery_key_columns(by_number)[1:])
+    return ("day_start", *delivery_key_columns()[1:])
 
 
-def daily_error_key_columns(by_number: bool) -> tuple[str, ...]:
+def daily_error_key_columns() -> tuple[str, ...]:
     """error_rollups_daily's key: day, number and code (the dashboard's only grouping)."""
-    return ("day_start", *([NUMBER_COLUMN] if by_number else []), "error_code")
+    return ("day_start", NUMBER_COLUMN, "error_code")
 
 
 def _in_bucket(diff: str, i: int) -> str:
@@ -227,25 +231,25 @@ def _in_bucket(diff: str, i: int) -> str:
     return f"{diff} >= {LATENCY_BUCKETS_MS[i - 1]} AND {diff} < {LATENCY_BUCKETS_MS[i]}"
 
 
-def _contrib(r: str) -> dict[str, str]:
+def _rollup_contribution(row: str) -> dict[str, str]:
     """A message's contribution to its delivery_rollups row, per column.
 
     The latencies are bare differences: NULL when either timestamp is, in both dialects,
     so no CASE is needed around them (equal to delivery_latency_sql / read_latency_sql).
     """
-    dl, rd = f"({r}.delivered_at - {r}.sent_at)", f"({r}.read_at - {r}.delivered_at)"
+    dl, rd = f"({row}.delivered_at - {row}.sent_at)", f"({row}.read_at - {row}.delivered_at)"
     out = {
         "sent": "1",
-        "delivered": _flag(f"{r}.delivered_at IS NOT NULL"),
-        "read": _flag(f"{r}.read_at IS NOT NULL"),
-        "failed": _flag(f"{r}.status = 'failed'"),
+        "delivered": one_if(f"{row}.delivered_at IS NOT NULL"),
+        "read": one_if(f"{row}.read_at IS NOT NULL"),
+        "failed": one_if(f"{row}.status = 'failed'"),
         "delivery_latency_sum_ms": f"COALESCE({dl}, 0)",
-        "delivery_latency_count": _flag(f"{dl} IS NOT NULL"),
+        "delivery_latency_count": one_if(f"{dl} IS NOT NULL"),
         "read_latency_sum_ms": f"COALESCE({rd}, 0)",
-        "read_latency_count": _flag(f"{rd} IS NOT NULL"),
+        "read_latency_count": one_if(f"{rd} IS NOT NULL"),
     }
-    out.update({f"dl_h{i:02d}": _flag(_in_bucket(dl, i)) for i in range(N_BUCKETS)})
-    out.update({f"rd_h{i:02d}": _flag(_in_bucket(rd, i)) for i in range(N_BUCKETS)})
+    out.update({c: one_if(_in_bucket(dl, i)) for i, c in enumerate(DELIVERY_BIN_COLUMNS)})
+    out.update({c: one_if(_in_bucket(rd, i)) for i, c in enumerate(READ_BIN_COLUMNS)})
     return out
 
 
@@ -282,27 +286,27 @@ def _add_to_row(table: str, key: dict[str, str], deltas: dict[str, str], dialect
     return f"{update};\n  IF NOT FOUND THEN\n    {upsert};\n  END IF"
 
 
-def _rollup_delta(new: str | None, old: str | None, dialect: str, by_number: bool) -> str:
+def _rollup_delta(new: str | None, old: str | None, dialect: str) -> str:
     """Add ``new``'s contribution and remove ``old``'s (same key for both).
 
-    0002 computed the same figures through nested derived tables, which PostgreSQL took
+    The first triggers computed the same figures through nested derived tables, which PostgreSQL took
     ~0.4 ms to run per row even when it changed nothing; the triggers' WHEN clauses now
     skip rows whose figures do not change, and the deltas are plain column expressions.
     """
     key = new or old
     assert key is not None
-    n = _contrib(new) if new else None
-    o = _contrib(old) if old else None
+    added = _rollup_contribution(new) if new else None
+    removed = _rollup_contribution(old) if old else None
     deltas = {}
     for c in [*DELIVERY_SUMS, *BUCKET_COLUMNS]:
-        if n is not None and o is not None:
-            deltas[c] = f"{n[c]} - {o[c]}"
-        elif n is not None:
-            deltas[c] = n[c]
+        if added is not None and removed is not None:
+            deltas[c] = f"{added[c]} - {removed[c]}"
+        elif added is not None:
+            deltas[c] = added[c]
         else:
-            assert o is not None
-            deltas[c] = f"0 - {o[c]}"
-    return _add_to_row("delivery_rollups", message_key(key, by_number), deltas, dialect)
+            assert removed is not None
+            deltas[c] = f"0 - {removed[c]}"
+    return _add_to_row("delivery_rollups", message_key(key), deltas, dialect)
 
 
 # The status-update trigger fires only when a message's rollup contribution changes: the
@@ -322,7 +326,7 @@ def _contribution_changed(new: str = "NEW", old: str = "OLD") -> str:
 _CONTRIBUTION_CHANGED = _contribution_changed()
 
 
-def _statement_rollup_delta(by_number: bool, updated: bool) -> str:
+def _statement_rollup_delta(updated: bool) -> str:
     """PostgreSQL, once per INSERT or UPDATE statement on messages: the statement's changed
     outbound rows summed per delivery_rollups key, one upsert per key.
 
@@ -332,14 +336,13 @@ def _statement_rollup_delta(by_number: bool, updated: bool) -> str:
     delivered or read status in EXPLAIN ANALYZE, with 144 index entries behind one daily
     key. Summed per statement, the row changes once per statement instead.
     """
-    key = message_key("n", by_number)
+    key = message_key("n")
     cols = [*DELIVERY_SUMS, *BUCKET_COLUMNS]
 
-    def select(r: str, sign: str, source: str) -> str:
-        c = _contrib(r)
-        k = message_key(r, by_number)
-        return (f"SELECT {', '.join(f'{v} AS {n}' for n, v in k.items())}, "
-                f"{', '.join(f'{sign}({c[col]}) AS {col}' for col in cols)} {source}")
+    def select(row: str, sign: str, source: str) -> str:
+        contribution = _rollup_contribution(row)
+        return (f"SELECT {', '.join(f'{v} AS {n}' for n, v in message_key(row).items())}, "
+                f"{', '.join(f'{sign}({contribution[col]}) AS {col}' for col in cols)} {source}")
 
     if updated:
         source = (f"FROM new_rows n JOIN old_rows o ON o.id = n.id "
@@ -363,8 +366,8 @@ _LATENCY_STALE = (
 )
 
 
-def _error_delta(r: str, sign: int, guard: str, by_number: bool) -> str:
-    return _insert_select("error_rollups", error_key(r, by_number), {"failures": str(sign)}, f"WHERE {guard}")
+def _error_delta(row: str, sign: int, guard: str) -> str:
+    return _insert_select("error_rollups", error_key(row), {"failures": str(sign)}, f"WHERE {guard}")
 
 
 def _latency_columns() -> str:
@@ -376,7 +379,7 @@ def _latency_columns() -> str:
     )
 
 
-def _reply_credit_from_inbound(by_number: bool) -> str:
+def _reply_credit_from_inbound() -> str:
     """An inbound message quoting one of ours: replied (first quote only) and clicks.
 
     Credited to the quoted message's row (its number, whichever number the reply came to).
@@ -387,18 +390,18 @@ def _reply_credit_from_inbound(by_number: bool) -> str:
     )
     return _insert_select(
         "delivery_rollups",
-        message_key("o", by_number),
-        {"replied": _flag(first), "clicks": _flag("NEW.reply_id IS NOT NULL")},
+        message_key("o"),
+        {"replied": one_if(first), "clicks": one_if("NEW.reply_id IS NOT NULL")},
         "FROM messages o WHERE o.wamid = NEW.context_wamid AND o.direction = 'out'",
     )
 
 
-def _reply_credit_from_outbound(by_number: bool) -> str:
+def _reply_credit_from_outbound() -> str:
     """An outbound message got its wamid after quoting replies were stored (order-tolerant)."""
     quotes = "FROM messages x WHERE x.context_wamid = NEW.wamid AND x.direction = 'in'"
     return _insert_select(
         "delivery_rollups",
-        message_key("NEW", by_number),
+        message_key("NEW"),
         {"replied": "1", "clicks": f"(SELECT COUNT(*) {quotes} AND x.reply_id IS NOT NULL)"},
         f"WHERE EXISTS (SELECT 1 {quotes})",
     )
@@ -443,9 +446,9 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         "business_responses",
         "business_response_ms_sum",
     ]
-    n_in = f"(messages_in + {_flag(is_in)})"
-    n_out = f"(messages_out + {_flag(is_out)})"
-    replies = f"(replies + {_flag(user_resp)})"
+    n_in = f"(messages_in + {one_if(is_in)})"
+    n_out = f"(messages_out + {one_if(is_out)})"
+    replies = f"(replies + {one_if(user_resp)})"
     last_in = (
         f"(CASE WHEN {is_in} AND (last_inbound_at IS NULL OR last_inbound_at < NEW.created_at) "
         "THEN NEW.created_at ELSE last_inbound_at END)"
@@ -466,7 +469,7 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         "NEW.updated_at) ON CONFLICT (wa_id) DO NOTHING",
         # sessions_started before the session insert, which makes the condition false.
         f"INSERT INTO activity_rollups (hour_start, {', '.join(activity_cols)}) "
-        f"SELECT {hour_sql('NEW')}, {_flag(is_in)}, {_flag(is_out)}, {_flag(new_session)}, 0, 0, 0, 0 "
+        f"SELECT {hour_sql('NEW')}, {one_if(is_in)}, {one_if(is_out)}, {one_if(new_session)}, 0, 0, 0, 0 "
         # WHERE: SQLite needs it to tell ON CONFLICT from a join constraint.
         "WHERE 1 = 1 "
         f"ON CONFLICT (hour_start) DO UPDATE SET {_upsert_set('activity_rollups', activity_cols)}",
@@ -477,7 +480,7 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         *([f"NEW.session_id := ({session})", f"NEW.response_ms := ({previous})"] if before else
           [f"UPDATE messages SET session_id = ({session}), response_ms = ({previous}) WHERE id = NEW.id"]),
         "UPDATE conversation_sessions SET "
-        f"messages_in = messages_in + {_flag(is_in)}, messages_out = messages_out + {_flag(is_out)}, "
+        f"messages_in = messages_in + {one_if(is_in)}, messages_out = messages_out + {one_if(is_out)}, "
         "duration_ms = (CASE WHEN last_message_at > NEW.created_at THEN last_message_at "
         "ELSE NEW.created_at END) - (CASE WHEN started_at < NEW.created_at THEN started_at "
         "ELSE NEW.created_at END), "
@@ -485,15 +488,15 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         "last_message_at = CASE WHEN last_message_at > NEW.created_at THEN last_message_at "
         "ELSE NEW.created_at END, "
         f"user_response_ms_sum = user_response_ms_sum + (CASE WHEN {user_resp} THEN {response} ELSE 0 END), "
-        f"user_response_count = user_response_count + {_flag(user_resp)}, "
+        f"user_response_count = user_response_count + {one_if(user_resp)}, "
         f"business_response_ms_sum = business_response_ms_sum + "
         f"(CASE WHEN {biz_resp} THEN {response} ELSE 0 END), "
-        f"business_response_count = business_response_count + {_flag(biz_resp)} "
+        f"business_response_count = business_response_count + {one_if(biz_resp)} "
         f"WHERE id = {session_of_message}",
         "UPDATE activity_rollups SET "
-        f"user_responses = user_responses + {_flag(user_resp)}, "
+        f"user_responses = user_responses + {one_if(user_resp)}, "
         f"user_response_ms_sum = user_response_ms_sum + (CASE WHEN {user_resp} THEN {response} ELSE 0 END), "
-        f"business_responses = business_responses + {_flag(biz_resp)}, "
+        f"business_responses = business_responses + {one_if(biz_resp)}, "
         f"business_response_ms_sum = business_response_ms_sum + "
         f"(CASE WHEN {biz_resp} THEN {response} ELSE 0 END) "
         f"WHERE hour_start = {hour_sql('NEW')} AND {response} IS NOT NULL",
@@ -513,9 +516,9 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
 def _satisfaction_delta() -> str:
     sat_cols = [f"sat_{i}" for i in range(1, 6)]
     values = [
-        f"{_flag('NEW.satisfaction IS NOT NULL')} - {_flag('OLD.satisfaction IS NOT NULL')}",
+        f"{one_if('NEW.satisfaction IS NOT NULL')} - {one_if('OLD.satisfaction IS NOT NULL')}",
         "COALESCE(NEW.satisfaction, 0) - COALESCE(OLD.satisfaction, 0)",
-    ] + [f"{_flag(f'NEW.satisfaction = {i}')} - {_flag(f'OLD.satisfaction = {i}')}" for i in range(1, 6)]
+    ] + [f"{one_if(f'NEW.satisfaction = {i}')} - {one_if(f'OLD.satisfaction = {i}')}" for i in range(1, 6)]
     cols = ["satisfaction_count", "satisfaction_sum", *sat_cols]
     return (
         f"INSERT INTO activity_rollups (hour_start, {', '.join(cols)}) "
@@ -524,11 +527,11 @@ def _satisfaction_delta() -> str:
     )
 
 
-def _day_of(r: str, column: str = "hour_start") -> str:
-    return f"(({r}.{column} / {DAY_MS}) * {DAY_MS})"
+def _day_of(row: str, column: str = "hour_start") -> str:
+    return f"(({row}.{column} / {DAY_MS}) * {DAY_MS})"
 
 
-def _daily_delta(new: str | None, old: str | None, dialect: str, by_number: bool) -> str:
+def _daily_delta(new: str | None, old: str | None, dialect: str) -> str:
     """Mirror a delivery_rollups row change into its day: + NEW's sums, - OLD's."""
     key = new or old
     assert key is not None
@@ -538,26 +541,26 @@ def _daily_delta(new: str | None, old: str | None, dialect: str, by_number: bool
             deltas[c] = f"{new}.{c} - {old}.{c}"
         else:
             deltas[c] = f"{new}.{c}" if new else f"0 - {old}.{c}"
-    day_key = _day_key(key, daily_delivery_key_columns(by_number))
+    day_key = _day_key(key, daily_delivery_key_columns())
     return _add_to_row("delivery_rollups_daily", day_key, deltas, dialect)
 
 
-def _daily_error_delta(r: str, failures: str, dialect: str, by_number: bool) -> str:
-    day_key = _day_key(r, daily_error_key_columns(by_number))
+def _daily_error_delta(row: str, failures: str, dialect: str) -> str:
+    day_key = _day_key(row, daily_error_key_columns())
     return _add_to_row("error_rollups_daily", day_key, {"failures": failures}, dialect)
 
 
-def _day_key(r: str, columns: tuple[str, ...]) -> dict[str, str]:
-    """A daily key from hourly row ``r``: its day, and the other key columns as they are."""
-    return {c: _day_of(r) if c == "day_start" else f"{r}.{c}" for c in columns}
+def _day_key(row: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """A daily key from hourly row ``row``: its day, and the other key columns as they are."""
+    return {c: _day_of(row) if c == "day_start" else f"{row}.{c}" for c in columns}
 
 
-def activity_sql(r: str) -> str:
+def activity_sql(row: str) -> str:
     """A contact's latest message either way (NULL if none); the score histogram's time."""
     return (
-        f"(CASE WHEN {r}.last_inbound_at IS NULL THEN {r}.last_outbound_at "
-        f"WHEN {r}.last_outbound_at IS NULL OR {r}.last_inbound_at >= {r}.last_outbound_at "
-        f"THEN {r}.last_inbound_at ELSE {r}.last_outbound_at END)"
+        f"(CASE WHEN {row}.last_inbound_at IS NULL THEN {row}.last_outbound_at "
+        f"WHEN {row}.last_outbound_at IS NULL OR {row}.last_inbound_at >= {row}.last_outbound_at "
+        f"THEN {row}.last_inbound_at ELSE {row}.last_outbound_at END)"
     )
 
 
@@ -567,12 +570,12 @@ def decile_sql(score: str) -> str:
     return f"(CASE {whens} ELSE 9 END)"
 
 
-def _score_delta(r: str, sign: int) -> str:
-    act = activity_sql(r)
+def _score_delta(row: str, sign: int) -> str:
+    act = activity_sql(row)
     return (
         "INSERT INTO score_rollups (hour_start, decile, contacts, score_sum) "
-        f"SELECT (({act} / {HOUR_MS}) * {HOUR_MS}), {decile_sql(f'{r}.engagement_score')}, {sign}, "
-        f"{sign} * {r}.engagement_score WHERE {act} IS NOT NULL "
+        f"SELECT (({act} / {HOUR_MS}) * {HOUR_MS}), {decile_sql(f'{row}.engagement_score')}, {sign}, "
+        f"{sign} * {row}.engagement_score WHERE {act} IS NOT NULL "
         "ON CONFLICT (hour_start, decile) DO UPDATE SET "
         "contacts = score_rollups.contacts + excluded.contacts, "
         "score_sum = score_rollups.score_sum + excluded.score_sum"
@@ -588,7 +591,6 @@ class Trigger:
     body: Callable[[str, str], list[str]]  # statements, given the dialect and the session-gap SQL
     dialects: tuple[str, ...] = ("sqlite", "postgresql")
     timing: str = "AFTER"
-    daily: bool = False  # needs the tables of migration 0003
     # PostgreSQL statement-level trigger: its REFERENCING clause (``when`` is not used).
     transition: str | None = None
 
@@ -597,32 +599,28 @@ def _key_same(table_key: tuple[str, ...]) -> str:
     return " AND ".join(f"NEW.{k} = OLD.{k}" for k in table_key)
 
 
-def _rollup_triggers(by_number: bool, per_statement: bool) -> list[Trigger]:
-    """delivery_rollups from inserts and status updates of outbound messages.
-
-    ``per_statement`` (migration 0005): on PostgreSQL, summed once per statement.
-    """
-    error_on_insert = _error_delta("NEW", 1, "NEW.status = 'failed'", by_number)
+def _rollup_triggers() -> list[Trigger]:
+    """delivery_rollups from inserts and status updates of outbound messages: a row trigger
+    on SQLite, summed once per statement on PostgreSQL (see _statement_rollup_delta)."""
+    error_on_insert = _error_delta("NEW", 1, "NEW.status = 'failed'")
     row_level = [
         Trigger(
             "easymo_msg_out_ins",
             "messages",
             "INSERT",
             "NEW.direction = 'out'",
-            lambda d, gap: [_rollup_delta("NEW", None, d, by_number), error_on_insert],
-            dialects=("sqlite",) if per_statement else ("sqlite", "postgresql"),
+            lambda d, gap: [_rollup_delta("NEW", None, d), error_on_insert],
+            dialects=("sqlite",),
         ),
         Trigger(
             "easymo_msg_out_rollup",
             "messages",
             "UPDATE OF status, sent_at, delivered_at, read_at",
             f"NEW.direction = 'out' AND ({_CONTRIBUTION_CHANGED})",
-            lambda d, gap: [_rollup_delta("NEW", "OLD", d, by_number)],
-            dialects=("sqlite",) if per_statement else ("sqlite", "postgresql"),
+            lambda d, gap: [_rollup_delta("NEW", "OLD", d)],
+            dialects=("sqlite",),
         ),
     ]
-    if not per_statement:
-        return row_level
     return [
         *row_level,
         Trigger(
@@ -638,7 +636,7 @@ def _rollup_triggers(by_number: bool, per_statement: bool) -> list[Trigger]:
             "messages",
             "INSERT",
             "",
-            lambda d, gap: [_statement_rollup_delta(by_number, updated=False)],
+            lambda d, gap: [_statement_rollup_delta(updated=False)],
             dialects=("postgresql",),
             transition="NEW TABLE AS new_rows",
         ),
@@ -649,7 +647,7 @@ def _rollup_triggers(by_number: bool, per_statement: bool) -> list[Trigger]:
             "messages",
             "UPDATE",
             "",
-            lambda d, gap: [_statement_rollup_delta(by_number, updated=True)],
+            lambda d, gap: [_statement_rollup_delta(updated=True)],
             dialects=("postgresql",),
             transition="OLD TABLE AS old_rows NEW TABLE AS new_rows",
         ),
@@ -660,17 +658,13 @@ def _rollup_triggers(by_number: bool, per_statement: bool) -> list[Trigger]:
 _JOINS_ON_WAMID = "NEW.direction = 'out' AND OLD.wamid IS NULL AND NEW.wamid IS NOT NULL"
 
 
-def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -> list[Trigger]:
-    """Every trigger, keyed by phone number or not (the tables before migration 0004).
-
-    ``per_statement``: migration 0005's rollups per statement; ``tuned``: migration 0006's
-    BEFORE conversation trigger (both PostgreSQL only).
-    """
-    dr_key = delivery_key_columns(by_number)
-    er_key = error_key_columns(by_number)
+def _triggers() -> list[Trigger]:
+    """Every trigger of the current schema, on either dialect."""
+    dr_key = delivery_key_columns()
+    er_key = error_key_columns()
     return [
         # -- messages ------------------------------------------------------------------------
-        *_rollup_triggers(by_number, per_statement),
+        *_rollup_triggers(),
         # Latency columns. SQLite cannot assign NEW, so it updates the row after the fact;
         # PostgreSQL sets them before the write, which spares a second row version (and, when
         # the page is full, a second entry in each of the messages indexes) per status.
@@ -707,16 +701,16 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "messages",
             "INSERT",
             "NEW.direction = 'out' AND NEW.wamid IS NOT NULL",
-            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound(by_number)],
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound()],
         ),
         Trigger(
             "easymo_msg_in_ins",
             "messages",
             "INSERT",
             "NEW.direction = 'in'",
-            lambda d, gap: [*_conversation(gap), _reply_credit_from_inbound(by_number)],
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_inbound()],
         ),
-        # 0002 ran one trigger on every status column change; split by what each part reads,
+        # The first triggers ran one on every status column change; split by what each part reads,
         # each fires only when its figures change (a "sent" report changes no rollup).
         # easymo_msg_out_rollup is among the rollup triggers above.
         Trigger(
@@ -731,14 +725,12 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
                     -1,
                     "OLD.status = 'failed' AND (NEW.status <> 'failed' "
                     "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
-                    by_number,
                 ),
                 _error_delta(
                     "NEW",
                     1,
                     "NEW.status = 'failed' AND (OLD.status <> 'failed' "
                     "OR NEW.error_code IS DISTINCT FROM OLD.error_code)",
-                    by_number,
                 ),
             ],
         ),
@@ -747,16 +739,16 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "messages",
             "UPDATE OF wamid",
             _JOINS_ON_WAMID,
-            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound(by_number)],
-            dialects=("sqlite",) if tuned else ("sqlite", "postgresql"),
+            lambda d, gap: [*_conversation(gap), _reply_credit_from_outbound()],
+            dialects=("sqlite",),
         ),
         Trigger(
             "easymo_msg_out_wamid",
             "messages",
             "UPDATE OF wamid",
             _JOINS_ON_WAMID,
-            lambda d, gap: [*_conversation(gap, before=True), _reply_credit_from_outbound(by_number)],
-            dialects=("postgresql",) if tuned else (),
+            lambda d, gap: [*_conversation(gap, before=True), _reply_credit_from_outbound()],
+            dialects=("postgresql",),
             timing="BEFORE",
         ),
         Trigger(
@@ -765,8 +757,8 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "DELETE",
             "OLD.direction = 'out'",
             lambda d, gap: [
-                _rollup_delta(None, "OLD", d, by_number),
-                _error_delta("OLD", -1, "OLD.status = 'failed'", by_number),
+                _rollup_delta(None, "OLD", d),
+                _error_delta("OLD", -1, "OLD.status = 'failed'"),
             ],
         ),
         Trigger(
@@ -776,22 +768,20 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "NEW.satisfaction IS DISTINCT FROM OLD.satisfaction",
             lambda d, gap: [_satisfaction_delta()],
         ),
-        # -- daily mirrors and the score histogram (migration 0003) -------------------------------
+        # -- daily mirrors and the score histogram ------------------------------------------------
         Trigger(
             "easymo_rollup_daily_ins",
             "delivery_rollups",
             "INSERT",
             "1 = 1",
-            lambda d, gap: [_daily_delta("NEW", None, d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_delta("NEW", None, d)],
         ),
         Trigger(
             "easymo_rollup_daily_upd",
             "delivery_rollups",
             "UPDATE",
             _key_same(dr_key),
-            lambda d, gap: [_daily_delta("NEW", "OLD", d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_delta("NEW", "OLD", d)],
         ),
         # Nothing re-keys a rollup row today; if something does, both days stay right.
         Trigger(
@@ -799,24 +789,21 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "delivery_rollups",
             "UPDATE",
             f"NOT ({_key_same(dr_key)})",
-            lambda d, gap: [_daily_delta(None, "OLD", d, by_number), _daily_delta("NEW", None, d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_delta(None, "OLD", d), _daily_delta("NEW", None, d)],
         ),
         Trigger(
             "easymo_rollup_daily_del",
             "delivery_rollups",
             "DELETE",
             "1 = 1",
-            lambda d, gap: [_daily_delta(None, "OLD", d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_delta(None, "OLD", d)],
         ),
         Trigger(
             "easymo_error_daily_ins",
             "error_rollups",
             "INSERT",
             "NEW.failures <> 0",
-            lambda d, gap: [_daily_error_delta("NEW", "NEW.failures", d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_error_delta("NEW", "NEW.failures", d)],
         ),
         Trigger(
             "easymo_error_daily_upd",
@@ -824,18 +811,16 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "UPDATE",
             "NEW.failures <> OLD.failures OR NOT (" + _key_same(er_key) + ")",
             lambda d, gap: [
-                _daily_error_delta("OLD", "0 - OLD.failures", d, by_number),
-                _daily_error_delta("NEW", "NEW.failures", d, by_number),
+                _daily_error_delta("OLD", "0 - OLD.failures", d),
+                _daily_error_delta("NEW", "NEW.failures", d),
             ],
-            daily=True,
         ),
         Trigger(
             "easymo_error_daily_del",
             "error_rollups",
             "DELETE",
             "OLD.failures <> 0",
-            lambda d, gap: [_daily_error_delta("OLD", "0 - OLD.failures", d, by_number)],
-            daily=True,
+            lambda d, gap: [_daily_error_delta("OLD", "0 - OLD.failures", d)],
         ),
         Trigger(
             "easymo_contact_score_ins",
@@ -843,7 +828,6 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "INSERT",
             f"{activity_sql('NEW')} IS NOT NULL",
             lambda d, gap: [_score_delta("NEW", 1)],
-            daily=True,
         ),
         Trigger(
             "easymo_contact_score_upd",
@@ -852,7 +836,6 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             f"NEW.engagement_score IS DISTINCT FROM OLD.engagement_score "
             f"OR {activity_sql('NEW')} IS DISTINCT FROM {activity_sql('OLD')}",
             lambda d, gap: [_score_delta("OLD", -1), _score_delta("NEW", 1)],
-            daily=True,
         ),
         Trigger(
             "easymo_contact_score_del",
@@ -860,26 +843,17 @@ def _triggers(by_number: bool, per_statement: bool = True, tuned: bool = True) -
             "DELETE",
             f"{activity_sql('OLD')} IS NOT NULL",
             lambda d, gap: [_score_delta("OLD", -1)],
-            daily=True,
         ),
     ]
 
 
-# The current schema's; their names are those of every revision.
-TRIGGERS: list[Trigger] = _triggers(by_number=True)
-# Migration 0005 (PostgreSQL: delivery_rollups summed per statement); an empty version
-# table, or none, means a schema at head.
-STATEMENT_ROLLUPS_REVISION = "0005_statement_rollups"
-# Migration 0006 (PostgreSQL: generic plans, the conversation work of a send BEFORE its row).
-TUNED_TRIGGERS_REVISION = "0006_tuned_pg_triggers"
-# Triggers of earlier revisions, dropped wherever they may still exist.
-RETIRED: list[tuple[str, str]] = [("easymo_msg_out_status", "messages")]
+TRIGGERS: list[Trigger] = _triggers()
 
 
-def _create_ddl(t: Trigger, dialect: str, gap: str, generic_plans: bool = True) -> list[str]:
-    """``generic_plans``: PostgreSQL plans each statement of the function once per session
-    (migration 0006). By default PL/pgSQL plans a statement again on every call until a
-    generic plan looks as cheap; for these statements, which change on every call only in
+def _create_ddl(t: Trigger, dialect: str, gap: str) -> list[str]:
+    """PostgreSQL plans each statement of a trigger function once per session
+    (``force_generic_plan``). By default PL/pgSQL plans a statement again on every call until
+    a generic plan looks as cheap; for these statements, which change on every call only in
     NEW's values, that replanning was a third of an accepted send's cost (1,900 against
     1,190 us a message, measured with the setting forced for the whole session)."""
     stmts = t.body(dialect, gap)
@@ -895,7 +869,7 @@ def _create_ddl(t: Trigger, dialect: str, gap: str, generic_plans: bool = True) 
              else f"FOR EACH ROW WHEN ({t.when})")
     return [
         f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql "
-        + ("SET plan_cache_mode = force_generic_plan " if generic_plans else "")
+        + "SET plan_cache_mode = force_generic_plan "
         + "AS $body$\nBEGIN\n"
         + "".join(f"  {s};\n" for s in stmts)
         + f"  RETURN {result};\nEND\n$body$",
@@ -903,70 +877,32 @@ def _create_ddl(t: Trigger, dialect: str, gap: str, generic_plans: bool = True) 
     ]
 
 
-def _drop_ddl(name: str, table: str, dialect: str, table_exists: bool) -> list[str]:
+def _drop_ddl(name: str, table: str, dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}"]
-    # PostgreSQL names the table in DROP TRIGGER and refuses a missing one.
-    drop = [f"DROP TRIGGER IF EXISTS {name} ON {table}"] if table_exists else []
-    return [*drop, f"DROP FUNCTION IF EXISTS {name}_fn()"]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}_fn()"]
 
 
-def has_daily_tables(conn: Connection) -> bool:
-    """Whether migration 0003's tables exist (0002's migration calls create_triggers too)."""
-    return inspect(conn).has_table("delivery_rollups_daily")
-
-
-def has_number_key(conn: Connection) -> bool:
-    """Whether the message rollups are keyed by phone number (migration 0004)."""
-    return any(c["name"] == NUMBER_COLUMN for c in inspect(conn).get_columns("delivery_rollups"))
-
-
-def at_revision(conn: Connection, revision: str) -> bool:
-    """Whether the schema is at ``revision`` or later (or made without Alembic, at head)."""
-    if not inspect(conn).has_table("alembic_version"):
-        return True
-    version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    return version is None or str(version) >= revision
-
-
-def has_statement_rollups(conn: Connection) -> bool:
-    """Whether the schema is at migration 0005 or later."""
-    return at_revision(conn, STATEMENT_ROLLUPS_REVISION)
-
-
-def create_triggers(
-    conn: Connection,
-    *,
-    daily: bool | None = None,
-    by_number: bool | None = None,
-    per_statement: bool | None = None,
-    tuned: bool | None = None,
-) -> None:
-    """Create every trigger the schema has tables for (None detects 0003's to 0006's)."""
-    dialect = conn.dialect.name
-    if daily is None:
-        daily = has_daily_tables(conn)
-    if by_number is None:
-        by_number = has_number_key(conn)
-    if per_statement is None:
-        per_statement = has_statement_rollups(conn)
-    if tuned is None:
-        tuned = at_revision(conn, TUNED_TRIGGERS_REVISION)
+def create_statements(dialect: str) -> list[str]:
+    """The DDL creating every trigger (and on PostgreSQL its function) on ``dialect``."""
     gap = _GAP_SQL[dialect]
-    for t in _triggers(by_number, per_statement, tuned):
-        if dialect in t.dialects and (daily or not t.daily):
-            for stmt in _create_ddl(t, dialect, gap, generic_plans=tuned):
-                conn.exec_driver_sql(stmt)
+    return [stmt for t in TRIGGERS if dialect in t.dialects for stmt in _create_ddl(t, dialect, gap)]
+
+
+def drop_statements(dialect: str) -> list[str]:
+    """The DDL dropping every trigger (and function) create_statements makes."""
+    names = dict.fromkeys((t.name, t.table) for t in TRIGGERS)
+    return [stmt for name, table in names for stmt in _drop_ddl(name, table, dialect)]
+
+
+def create_triggers(conn: Connection) -> None:
+    for stmt in create_statements(conn.dialect.name):
+        conn.exec_driver_sql(stmt)
 
 
 def drop_triggers(conn: Connection) -> None:
-    """Drop every analytics trigger of any revision; tables that do not exist are skipped."""
-    dialect = conn.dialect.name
-    tables = set(inspect(conn).get_table_names())
-    names = dict.fromkeys([(t.name, t.table) for t in TRIGGERS] + RETIRED)
-    for name, table in names:
-        for stmt in _drop_ddl(name, table, dialect, table in tables):
-            conn.exec_driver_sql(stmt)
+    for stmt in drop_statements(conn.dialect.name):
+        conn.exec_driver_sql(stmt)
 
 
 def trigger_names() -> list[str]:

@@ -41,21 +41,38 @@ NAMING = {
 OUTBOUND_STATUSES = ("queued", "accepted", "sent", "delivered", "read", "failed")
 MESSAGE_STATUSES = (*OUTBOUND_STATUSES, "received")
 SOURCES = ("composer", "cli", "bulk", "flow", "webhook", "sandbox", "import", "api")
-# Latency histogram upper bounds in ms; the last bucket is open-ended.
-LATENCY_BUCKETS_MS = (
-    250,
-    500,
-    1_000,
-    2_000,
-    5_000,
-    10_000,
-    30_000,
-    60_000,
-    300_000,
-    900_000,
-    3_600_000,
+# Latency histogram bins (see docs/analytics.md). Meta's timestamps are whole seconds, so
+# every latency is a whole number of seconds: one-second bins hold a single value each and
+# make a percentile that falls in them exact. Below a minute (every delivery we have seen,
+# and the reads that come while the chat is open) the bins are one second wide; above it
+# they widen with the value, which the console shows at that coarseness anyway (minutes,
+# hours, days), and a percentile there is an estimate shown as "≤ its bin's end". The
+# last bin, a week and more, is open. The start of each bin in seconds:
+LATENCY_BIN_STARTS_S = (
+    *range(0, 60),  # 1 s
+    *range(60, 120, 10),  # 10 s up to 2 min
+    *range(120, 600, 60),  # 1 min up to 10 min
+    *range(600, 3_600, 600),  # 10 min up to 1 h
+    *range(3_600, 21_600, 3_600),  # 1 h up to 6 h
+    *range(21_600, 86_400, 21_600),  # 6 h up to a day
+    *range(86_400, 604_800, 86_400),  # a day up to a week
+    604_800,  # a week and more
 )
-N_BUCKETS = len(LATENCY_BUCKETS_MS) + 1
+# Upper bounds in ms of every bin but the open last one (bin i: below LATENCY_BUCKETS_MS[i],
+# at or above the previous bound).
+LATENCY_BUCKETS_MS = tuple(1000 * s for s in LATENCY_BIN_STARTS_S[1:])
+N_BUCKETS = len(LATENCY_BIN_STARTS_S)
+# Latencies below this fall in one-second bins: their percentiles are exact.
+EXACT_BELOW_MS = 60_000
+
+
+def latency_bin_columns(prefix: str) -> list[str]:
+    """The histogram's columns, named by where each bin starts: dl_from_0s, dl_from_1s, ..."""
+    return [f"{prefix}_from_{s}s" for s in LATENCY_BIN_STARTS_S]
+
+
+DELIVERY_BIN_COLUMNS = latency_bin_columns("dl")
+READ_BIN_COLUMNS = latency_bin_columns("rd")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -307,11 +324,8 @@ class FlowState(Base):
     )
 
 
-def _bucket_columns(prefix: str) -> dict[str, Any]:
-    return {
-        f"{prefix}_h{i:02d}": mapped_column(Integer, default=0, server_default="0", nullable=False)
-        for i in range(N_BUCKETS)
-    }
+def _bucket_columns(names: list[str]) -> dict[str, Any]:
+    return {name: mapped_column(Integer, default=0, server_default="0", nullable=False) for name in names}
 
 
 class DeliveryFigures:
@@ -327,9 +341,9 @@ class DeliveryFigures:
     delivery_latency_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     read_latency_sum_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     read_latency_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Histogram buckets (see LATENCY_BUCKETS_MS) so p50/p95 come without scanning messages.
-    locals().update(_bucket_columns("dl"))
-    locals().update(_bucket_columns("rd"))
+    # Latency histograms (see LATENCY_BIN_STARTS_S) so p50/p95 come without scanning messages.
+    locals().update(_bucket_columns(DELIVERY_BIN_COLUMNS))
+    locals().update(_bucket_columns(READ_BIN_COLUMNS))
 
 
 class DeliveryRollup(DeliveryFigures, Base):

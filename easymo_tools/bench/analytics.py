@@ -229,10 +229,10 @@ SNAPSHOT_SQL = {
 # Key columns (they come first) of the rollups whose all-zero rows the triggers may leave
 # and a rebuild not.
 ROLLUP_KEYS = {
-    "delivery_rollups": len(analytics_triggers.delivery_key_columns(by_number=True)),
-    "error_rollups": len(analytics_triggers.error_key_columns(by_number=True)),
+    "delivery_rollups": len(analytics_triggers.delivery_key_columns()),
+    "error_rollups": len(analytics_triggers.error_key_columns()),
     "activity_rollups": 1,
-    "delivery_rollups_daily": len(analytics_triggers.daily_delivery_key_columns(by_number=True)),
+    "delivery_rollups_daily": len(analytics_triggers.daily_delivery_key_columns()),
 }
 
 

@@ -10,18 +10,36 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-
-from easymo_core.storage.models import LATENCY_BUCKETS_MS, N_BUCKETS
 
 HOUR = 3_600_000
 DAY = 86_400_000
 WEEK = 7 * DAY
 
+# Where each latency bin starts, in seconds (docs/analytics.md): every second below a
+# minute; 10 s to 2 min; a minute to 10 min; 10 min to an hour; an hour to 6 h; 6 h to a
+# day; a day to a week; a week and more.
+BIN_STARTS_S = [
+    *range(60), *range(60, 120, 10), *range(120, 600, 60), *range(600, 3600, 600),
+    *range(3600, 6 * 3600, 3600), *range(6 * 3600, 86400, 6 * 3600), *range(86400, 7 * 86400, 86400),
+    7 * 86400,
+]
+# Migrations 0002 to 0007: 12 buckets, upper bounds in ms, the last open.
+OLD_BOUNDS_MS = [250, 500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, 900000, 3600000]
 
-def bucket(ms: int) -> int:
-    return next((i for i, b in enumerate(LATENCY_BUCKETS_MS) if ms < b), N_BUCKETS - 1)
+
+def bin_column(kind: str, ms: int, old: bool) -> str:
+    """The histogram column a latency of ``ms`` counts in (``kind`` "dl" or "rd")."""
+    if old:
+        return f"{kind}_h{next((i for i, b in enumerate(OLD_BOUNDS_MS) if ms < b), 11):02d}"
+    start = max((s for s in BIN_STARTS_S if s * 1000 <= ms), default=0)
+    return f"{kind}_from_{start}s"
+
+
+def old_buckets(conn: Connection) -> bool:
+    """Whether the schema has the histogram of migrations 0002 to 0007."""
+    return "dl_h00" in {c["name"] for c in inspect(conn).get_columns("delivery_rollups")}
 
 
 def score(n_in: int, n_out: int, replies: int, last_in: int | None, last_out: int | None) -> float:
@@ -54,6 +72,7 @@ def rows(conn: Connection, sql: str) -> list[dict[str, Any]]:
 
 def recompute(conn: Connection, gap_ms: int) -> Expected:
     exp = Expected()
+    old = old_buckets(conn)
     msgs = rows(conn, "SELECT * FROM messages ORDER BY id")
     quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in msgs:
@@ -79,11 +98,11 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
         if dl is not None:
             r["delivery_latency_sum_ms"] += dl
             r["delivery_latency_count"] += 1
-            r[f"dl_h{bucket(dl):02d}"] += 1
+            r[bin_column("dl", dl, old)] += 1
         if rd is not None:
             r["read_latency_sum_ms"] += rd
             r["read_latency_count"] += 1
-            r[f"rd_h{bucket(rd):02d}"] += 1
+            r[bin_column("rd", rd, old)] += 1
         q = quotes.get(m["wamid"], []) if m["wamid"] else []
         r["replied"] += bool(q)
         r["clicks"] += sum(1 for x in q if x["reply_id"] is not None)

@@ -11,10 +11,11 @@ import pytest
 from easymo_core.analytics import delivery
 from easymo_core.analytics.dashboard import Analytics
 from easymo_core.analytics.figures import LatencyPoint
-from easymo_core.analytics.histogram import percentile
+from easymo_core.analytics.histogram import AT_LEAST, AT_MOST, EXACT, Quantile, percentile, quantile
 from easymo_core.analytics.period import DAY_MS, PeriodError, resolve_period
 from easymo_core.analytics.plain import plain_dashboard
 from easymo_core.storage.engine import Database
+from easymo_core.storage.models import DELIVERY_BIN_COLUMNS, READ_BIN_COLUMNS
 from easymo_core.storage.types import from_ms
 from tests.analytics.reference import number_figures, recompute
 from tests.analytics.test_trigger_properties import PHONES, T0, Chooser, History, play, reset
@@ -61,13 +62,27 @@ def test_cursor_moves_when_data_changes(db: Database) -> None:
     assert analytics.changed_since(cursor)[0]
 
 
-def test_percentile_interpolates_inside_buckets() -> None:
-    # 10 latencies below 250 ms and 10 in [250, 500): the median is the boundary.
-    counts = [10, 10] + [0] * 10
-    assert percentile(counts, 0.5) == 250
-    assert percentile(counts, 0.75) == pytest.approx(375)
-    assert percentile([0] * 11 + [4], 0.5) == 3_600_000  # the open bucket: its lower bound
-    assert percentile([0] * 12, 0.5) is None
+def _hist(**seconds: int) -> list[int]:
+    """A histogram with counts at bins named by their start (``s61=2``: 2 in the bin of 61 s)."""
+    counts = [0] * len(DELIVERY_BIN_COLUMNS)
+    for name, n in seconds.items():
+        counts[DELIVERY_BIN_COLUMNS.index(f"dl_from_{name[1:]}s")] = n
+    return counts
+
+
+def test_percentile_is_the_nearest_rank_exact_in_one_second_bins() -> None:
+    # 91 deliveries of 1 s and 9 of 2 s (the issue's case): p50 and p95 are 1 s, not 1.3-2 s.
+    assert quantile(_hist(s1=91, s2=9), 0.5) == Quantile(1000, EXACT)
+    assert quantile(_hist(s1=91, s2=9), 0.95) == Quantile(2000, EXACT)
+    assert quantile(_hist(s1=95, s2=5), 0.95) == Quantile(1000, EXACT)  # rank ceil(95.0) = 95
+    assert quantile(_hist(s1=1, s2=1), 0.5) == Quantile(1000, EXACT)  # no interpolation
+    assert quantile(_hist(s59=1), 0.5) == Quantile(59_000, EXACT)
+    # Wider bins give an upper bound (their end); the open last one a lower bound.
+    assert quantile(_hist(s60=1), 0.5) == Quantile(70_000, AT_MOST)
+    assert quantile(_hist(s518400=3), 0.5) == Quantile(604_800_000, AT_MOST)
+    assert quantile(_hist(s604800=4), 0.5) == Quantile(604_800_000, AT_LEAST)
+    assert quantile(_hist(), 0.5) is None
+    assert percentile(_hist(s3=2, s7=2), 0.95) == 7000
 
 
 def test_bad_periods_are_refused() -> None:
@@ -93,9 +108,8 @@ def test_daily_latency_series_reads_days_and_edges_as_the_hours_sum(db: Database
         for r in conn.execute(hourly, {"start": period.start_ms, "end": period.end_ms, "step": DAY_MS}):
             dl = [int(r._mapping[c] or 0) for c in delivery.DL]
             rd = [int(r._mapping[c] or 0) for c in delivery.RD]
-            want[int(r.bucket_start)] = LatencyPoint(
-                int(r.bucket_start), percentile(dl, 0.5), percentile(dl, 0.95),
-                percentile(rd, 0.5), percentile(rd, 0.95))
+            figures, estimates = delivery.percentiles(dl, rd)
+            want[int(r.bucket_start)] = LatencyPoint(int(r.bucket_start), estimates=estimates, **figures)
     assert any(p.delivery_p50_ms is not None for p in got)
     assert {p.start_ms: p for p in got if p.start_ms in want} == want
     assert all(p.delivery_p50_ms is None for p in got if p.start_ms not in want)
@@ -132,8 +146,8 @@ def test_message_figures_of_one_phone_number(db: Database, seed: int) -> None:
         want = number_figures(exp, phone)
         assert board.phone_number_id == phone and board.totals.sent > 0
         assert {c: getattr(board.totals, c) for c in COUNTS} == {c: want.totals.get(c, 0) for c in COUNTS}
-        assert board.latency.delivery_histogram == [want.totals.get(f"dl_h{i:02d}", 0) for i in range(12)]
-        assert board.latency.read_histogram == [want.totals.get(f"rd_h{i:02d}", 0) for i in range(12)]
+        assert board.latency.delivery_histogram == [want.totals.get(c, 0) for c in DELIVERY_BIN_COLUMNS]
+        assert board.latency.read_histogram == [want.totals.get(c, 0) for c in READ_BIN_COLUMNS]
         assert {(t.name, t.language): {c: getattr(t, c) for c in COUNTS} for t in board.templates} == {
             k: {c: v.get(c, 0) for c in COUNTS} for k, v in want.templates.items()}
         assert {e.code: e.failures for e in board.errors} == want.errors
@@ -165,12 +179,16 @@ def test_message_figures_of_one_phone_number(db: Database, seed: int) -> None:
 
 def reference_latency(exp: Any, phone: str, buckets: dict[int, LatencyPoint]) -> dict[int, LatencyPoint]:
     """Per-day latency percentiles of ``phone``'s messages, from the recomputed histograms."""
-    days: dict[int, list[int]] = {t: [0] * 24 for t in buckets}
+    columns = [*DELIVERY_BIN_COLUMNS, *READ_BIN_COLUMNS]
+    n = len(DELIVERY_BIN_COLUMNS)
+    days: dict[int, list[int]] = {t: [0] * len(columns) for t in buckets}
     for (hour, number, _name, _lang), figures in exp.delivery.items():
         if number == phone:
             hist = days[hour - hour % DAY_MS]
-            for i in range(12):
-                hist[i] += figures.get(f"dl_h{i:02d}", 0)
-                hist[12 + i] += figures.get(f"rd_h{i:02d}", 0)
-    return {t: LatencyPoint(t, percentile(h[:12], 0.5), percentile(h[:12], 0.95),
-                            percentile(h[12:], 0.5), percentile(h[12:], 0.95)) for t, h in days.items()}
+            for i, c in enumerate(columns):
+                hist[i] += figures.get(c, 0)
+    out = {}
+    for t, h in days.items():
+        figures, estimates = delivery.percentiles(h[:n], h[n:])
+        out[t] = LatencyPoint(t, estimates=estimates, **figures)
+    return out

@@ -267,3 +267,24 @@ def test_0007_names_bulk_job_owners_and_its_downgrade_keeps_every_recipient(
             assert conn.execute(text("SELECT owner FROM bulk_jobs")).scalar_one() is None
     finally:
         db.dispose()
+
+
+def test_0010_rebuilds_the_latency_histograms_from_the_messages(empty_db_url: str) -> None:
+    """Up from 0007 with traffic in it, the one-second bins hold every message's latency (and
+    the triggers keep them as traffic goes on); down again, 0007's buckets do."""
+    db = Database(empty_db_url)
+    try:
+        history = _at_revision_with_traffic(db, "0007_bulk_job_owner", 9)
+        migrate.upgrade(db, "0010_exact_latency_bins")
+        assert "dl_from_1s" in {c["name"] for c in inspect(db.engine).get_columns("delivery_rollups_daily")}
+        _rollups_equal_messages(db, by_number=True)
+        play(history, 30)
+        _rollups_equal_messages(db, by_number=True)
+
+        migrate.downgrade(db, "0007_bulk_job_owner")
+        assert "dl_h00" in {c["name"] for c in inspect(db.engine).get_columns("delivery_rollups")}
+        _rollups_equal_messages(db, by_number=True)
+        play(history, 20)
+        _rollups_equal_messages(db, by_number=True)
+    finally:
+        db.dispose()

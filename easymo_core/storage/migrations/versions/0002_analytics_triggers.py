@@ -6,7 +6,8 @@ Create Date: 2026-11-25 11:00:00.000000
 
 Adds messages.response_ms, the activity_rollups table, the configurable session gap in
 app_state, and the triggers that keep every analytics figure current on both dialects
-(see easymo_core/storage/analytics_triggers.py for what each keeps). Figures of messages
+(the SQL this revision runs is frozen under migrations/sql/0002_analytics_triggers;
+storage/analytics_triggers.py describes what the current triggers keep). Figures of messages
 already in the database are rebuilt once, set-based, so an upgraded database reads right.
 """
 
@@ -15,12 +16,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from easymo_core.storage import analytics_triggers as triggers
+from easymo_core.errors import EasymoError
+from easymo_core.storage import frozen_sql
 
 revision = "0002_analytics_triggers"
 down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
+
+GAP_KEY = "analytics.session_gap"
+DEFAULT_GAP_MS = 30 * 60 * 1000
+
+
+def _session_gap_ms(conn: sa.Connection) -> int:
+    value = conn.execute(
+        sa.text("SELECT value FROM app_state WHERE key = :k").columns(sa.column("value", sa.JSON())),
+        {"k": GAP_KEY},
+    ).scalar()
+    if isinstance(value, dict) and isinstance(value.get("ms"), int):
+        return int(value["ms"])
+    return DEFAULT_GAP_MS
 
 
 def upgrade() -> None:
@@ -52,18 +67,23 @@ def upgrade() -> None:
             "INSERT INTO app_state (key, value, updated_at) VALUES (:k, :v, :t) "
             "ON CONFLICT (key) DO NOTHING"
         ).bindparams(sa.bindparam("v", type_=sa.JSON())),
-        {"k": triggers.GAP_KEY, "v": {"ms": triggers.DEFAULT_GAP_MS}, "t": 0},
+        {"k": GAP_KEY, "v": {"ms": DEFAULT_GAP_MS}, "t": 0},
     )
-    triggers.create_triggers(conn)
-    from easymo_core.analytics.rebuild import rebuild_all
-
-    rebuild_all(conn)
+    frozen_sql.run_ddl(conn, revision, "create_triggers")
+    frozen_sql.run(conn, revision, "rebuild_delivery")
+    # Sessions carry flow and survey data that messages cannot give back.
+    if conn.execute(sa.text("SELECT COUNT(*) FROM conversation_sessions")).scalar():
+        raise EasymoError(
+            "conversation sessions exist already; rebuilding them would lose flow and survey data",
+            hint="the triggers keep them current; rebuild only an empty database",
+        )
+    frozen_sql.run(conn, revision, "rebuild_conversations", {"gap_ms": _session_gap_ms(conn)})
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    triggers.drop_triggers(conn)
-    conn.execute(sa.text("DELETE FROM app_state WHERE key = :k"), {"k": triggers.GAP_KEY})
+    frozen_sql.run_ddl(conn, revision, "drop_triggers")
+    conn.execute(sa.text("DELETE FROM app_state WHERE key = :k"), {"k": GAP_KEY})
     op.drop_table("activity_rollups")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("response_ms")

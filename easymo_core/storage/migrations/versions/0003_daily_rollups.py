@@ -9,8 +9,8 @@ the score deciles. This adds delivery_rollups_daily and error_rollups_daily (kep
 triggers on the hourly tables) and score_rollups (contacts per score decile by the hour of
 their latest message, kept by triggers on contacts), backfilled from the existing rows.
 
-It also replaces 0002's triggers with cheaper ones computing the same figures (see
-storage/analytics_triggers.py): WHEN clauses so a status that changes no figure runs no
+It also replaces 0002's triggers with cheaper ones computing the same figures (frozen under
+migrations/sql/0003_daily_rollups): WHEN clauses so a status that changes no figure runs no
 trigger, plain upserts instead of nested derived tables, latency columns set BEFORE the
 write on PostgreSQL, one contacts UPDATE per message.
 """
@@ -20,13 +20,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from easymo_core.storage import analytics_triggers as triggers
-from easymo_core.storage.models import N_BUCKETS
+from easymo_core.storage import frozen_sql
 
 revision = "0003_daily_rollups"
 down_revision = "0002_analytics_triggers"
 branch_labels = None
 depends_on = None
+
+# The latency histogram of this revision: 12 buckets a kind (bounds in its frozen triggers).
+N_BUCKETS = 12
 
 
 def _count(name: str, big: bool = False) -> sa.Column[int]:
@@ -35,7 +37,7 @@ def _count(name: str, big: bool = False) -> sa.Column[int]:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    triggers.drop_triggers(conn)
+    frozen_sql.run_ddl(conn, revision, "drop_triggers")
     op.create_table(
         "delivery_rollups_daily",
         sa.Column("day_start", sa.BigInteger(), nullable=False),
@@ -72,17 +74,14 @@ def upgrade() -> None:
         sa.Column("score_sum", sa.Float(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("hour_start", "decile", name=op.f("pk_score_rollups")),
     )
-    triggers.create_triggers(conn, daily=True)
-    from easymo_core.analytics.rebuild import rebuild_daily
-
-    rebuild_daily(conn)
+    frozen_sql.run_ddl(conn, revision, "create_triggers")
+    frozen_sql.run(conn, revision, "rebuild_daily")
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    triggers.drop_triggers(conn)
+    frozen_sql.run_ddl(conn, revision, "drop_triggers")
     op.drop_table("score_rollups")
     op.drop_table("error_rollups_daily")
     op.drop_table("delivery_rollups_daily")
-    # 0002's figures, kept by the same (cheaper) definitions minus the 0003 tables.
-    triggers.create_triggers(conn, daily=False)
+    frozen_sql.run_ddl(conn, down_revision, "create_triggers")

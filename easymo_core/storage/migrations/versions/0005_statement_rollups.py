@@ -7,7 +7,7 @@ Create Date: 2026-12-01 22:00:00.000000
 On PostgreSQL the triggers that keep delivery_rollups from inserts and status updates of
 outbound messages run once per statement (with transition tables) instead of once per row,
 so a receiver's group commit changes each hour's rollup row once per statement rather than
-once per status (see analytics_triggers._statement_rollup_delta). SQLite has no statement
+once per status (the SQL under migrations/sql/0005_statement_rollups). SQLite has no statement
 triggers; its triggers are recreated unchanged. No table changes: the figures stay as they
 are, and the downgrade puts the row triggers back.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from easymo_core.storage import analytics_triggers as triggers
+from easymo_core.storage import frozen_sql
 
 revision = "0005_statement_rollups"
 down_revision = "0004_rollups_by_phone_number"
@@ -24,15 +24,15 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate(per_statement: bool) -> None:
+def _recreate(at: str) -> None:
     conn = op.get_bind()
-    triggers.drop_triggers(conn)
-    triggers.create_triggers(conn, daily=True, by_number=True, per_statement=per_statement)
+    frozen_sql.run_ddl(conn, revision, "drop_triggers")
+    frozen_sql.run_ddl(conn, at, "create_triggers")
 
 
 def upgrade() -> None:
-    _recreate(per_statement=True)
+    _recreate(revision)
 
 
 def downgrade() -> None:
-    _recreate(per_statement=False)
+    _recreate(down_revision)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from easymo_core.storage import analytics_triggers as triggers
+from easymo_core.storage import frozen_sql
 
 revision = "0006_tuned_pg_triggers"
 down_revision = "0005_statement_rollups"
@@ -27,15 +27,15 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate(tuned: bool) -> None:
+def _recreate(at: str) -> None:
     conn = op.get_bind()
-    triggers.drop_triggers(conn)
-    triggers.create_triggers(conn, daily=True, by_number=True, per_statement=True, tuned=tuned)
+    frozen_sql.run_ddl(conn, revision, "drop_triggers")
+    frozen_sql.run_ddl(conn, at, "create_triggers")
 
 
 def upgrade() -> None:
-    _recreate(tuned=True)
+    _recreate(revision)
 
 
 def downgrade() -> None:
-    _recreate(tuned=False)
+    _recreate(down_revision)
