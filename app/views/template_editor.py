@@ -523,6 +523,7 @@ class TemplateEditor(QDialog):
             self.sample_button.setEnabled(True)
             self.sample_path = path
             self.header_media.setText(str(handle))
+            self.header_media.setCursorPosition(0)
             self._sample_said(f"{name} uploaded: Meta's reviewers will see it.")
 
         def failed(exc: Exception) -> None:
