@@ -4,14 +4,17 @@ front end builds an HTTP client or a database session of its own."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from easymo_core.cloudapi.client import CloudAPIClient
 from easymo_core.cloudapi.models import PhoneNumberInfo
 from easymo_core.cloudapi.pacing import Pacers
+from easymo_core.config import paths
 from easymo_core.config.profile import Profile
 from easymo_core.errors import ConfigError, EasymoError
 from easymo_core.flows.engine import FlowEngine
+from easymo_core.media.cache import MediaCache
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.overview import OverviewQueries
 from easymo_core.messaging.processor import MessageProcessor
@@ -92,6 +95,11 @@ class Services:
             timeout=10.0,
         ) as client:
             return client.phone_number_info()
+
+    @functools.cached_property
+    def media(self) -> MediaCache:
+        """Media customers sent, fetched once into the user's data directory (per profile)."""
+        return MediaCache(paths.data_dir() / "media" / self.profile.name, self.client)
 
     def phone_info(self) -> PhoneNumberInfo:
         return self.client.phone_number_info()

@@ -48,6 +48,10 @@ class PreviewMessage:
     body: str = ""  # WhatsApp markup: *bold* _italic_ ~strike~ ```mono```
     header_text: str | None = None
     header_media: MediaKind | None = None
+    # A local picture to draw in an IMAGE header (a file the admin chose), and the name a
+    # DOCUMENT header shows; without them the header is drawn as a placeholder.
+    media_path: str | None = None
+    media_name: str | None = None
     footer: str | None = None
     buttons: tuple[PreviewButton, ...] = ()
     list_button: str | None = None  # list messages: the text of the button opening the sheet

@@ -26,6 +26,7 @@ from app.models.timeline import Timeline
 from app.resources import icon
 from app.tracker import MessageTracker
 from app.views.composer_forms import ButtonsForm, ListForm, MessageForm, TextForm
+from app.views.composer_media_form import MediaForm
 from app.views.composer_template_form import TemplateForm
 from app.views.page import Page, card
 from app.views.recipient import RecipientField
@@ -92,11 +93,12 @@ class ComposerPage(Page):
             "template": lambda: TemplateForm(sandbox=sandbox),
             "buttons": ButtonsForm,
             "list": ListForm,
+            "media": MediaForm,
         }
         self.forms: dict[str, MessageForm] = {}
         self._scrolls: dict[str, QScrollArea] = {}
         for label, kind in (("Text", "text"), ("Template", "template"),
-                            ("Reply buttons", "buttons"), ("List", "list")):
+                            ("Reply buttons", "buttons"), ("List", "list"), ("Media", "media")):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -187,6 +189,10 @@ class ComposerPage(Page):
     @property
     def list_form(self) -> ListForm:
         return self.form_for("list")  # type: ignore[return-value]
+
+    @property
+    def media_form(self) -> MediaForm:
+        return self.form_for("media")  # type: ignore[return-value]
 
     def form(self) -> MessageForm:
         kind = next(k for k, s in self._scrolls.items() if s is self.tabs.currentWidget())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.models.log_model import fmt_latency, fmt_phone
 from app.models.log_preview import ChatGroup, chat_groups
 from app.widgets.bubble import MessagePreview
+from app.widgets.media_attachment import MediaAttachment, MediaLoader
 
 SCOPES = {
     "session": "This conversation session",
@@ -34,8 +35,11 @@ def _dur(ms: float | None) -> str:
 
 
 class ConversationView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, load_media: MediaLoader | None = None) -> None:
         super().__init__(parent)
+        # Fetches a customer's media in a worker when it is shown (None: names only).
+        self.load_media = load_media
+        self.attachments: list[MediaAttachment] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 8, 8)
         outer.setSpacing(8)
@@ -114,7 +118,7 @@ class ConversationView(QWidget):
             self.flow.setText(f"Flow {f.title or f.name}: {f.status}{step}{retries}{more}")
         else:
             self.flow.setText("No flow has run with this contact.")
-        self._set_chat(chat_groups(conv.messages))
+        self._set_chat(chat_groups(conv.messages), getattr(conv, "media", {}) or {})
 
     def _set_figures(self, figures: list[tuple[str, str]]) -> None:
         while self.figures.count():
@@ -136,17 +140,27 @@ class ConversationView(QWidget):
             box.addWidget(val)
             self.figures.addWidget(cell, i // 3, i % 3)
 
-    def _set_chat(self, groups: list[ChatGroup]) -> None:
+    def _set_chat(self, groups: list[ChatGroup], media: dict[int, Any] | None = None) -> None:
         self.groups = groups
+        self.attachments = []
         while self.chat_box.count() > 1:
             item = self.chat_box.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
-        for i, group in enumerate(groups):
+        at = 0
+        for group in groups:
             bubble = MessagePreview()
             bubble.setMinimumWidth(240)
             bubble.set_message(group.preview)
-            self.chat_box.insertWidget(i, bubble)
+            self.chat_box.insertWidget(at, bubble)
+            at += 1
+            for message_id in group.message_ids:
+                item = (media or {}).get(message_id)
+                if item is not None:
+                    attachment = MediaAttachment(item, self.load_media)
+                    self.attachments.append(attachment)
+                    self.chat_box.insertWidget(at, attachment)
+                    at += 1
         self.chat.setVisible(bool(groups))

@@ -114,7 +114,7 @@ class MessagesPage(Page):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("DetailTabs")
         self.detail = MessageDetailPane()
-        self.conversation = ConversationView()
+        self.conversation = ConversationView(load_media=self._load_media)
         self.conversation.clear()
         self.tabs.addTab(self.detail, "Message")
         self.tabs.addTab(self.conversation, "Conversation")
@@ -330,6 +330,10 @@ class MessagesPage(Page):
     def _show_detail(self, message_id: int, loaded: Any) -> None:
         if message_id == self.selected_id:
             self.detail.show_loaded(loaded)
+
+    def _load_media(self, media: Any, on_result: Any, on_error: Any) -> None:
+        self.jobs.submit(self.services.media.fetch, media, name="media", owner=self, quiet=True,
+                         on_result=on_result, on_error=on_error)
 
     def _load_conversation(self) -> None:
         if self.tabs.currentWidget() is not self.conversation or self.selected_id is None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -18,6 +20,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -43,6 +46,8 @@ from app.widgets.field_errors import FieldErrors
 from app.widgets.spinner import Spinner
 from app.workers import Jobs
 from easymo_core.cloudapi import limits
+from easymo_core.cloudapi.errors import PayloadError
+from easymo_core.cloudapi.media_rules import check_header_sample
 from easymo_core.templates.model import Body, Footer, Header, TemplateDefinition
 from easymo_core.templates.validate import validate_template
 from easymo_core.templates.variables import variables
@@ -57,7 +62,11 @@ LANGUAGES = (
 HEADER_FORMATS = (("", "No header"), ("TEXT", "Text"), ("IMAGE", "Image"), ("VIDEO", "Video"),
                   ("DOCUMENT", "Document"), ("LOCATION", "Location"))
 _VAR_IN_MESSAGE = re.compile(r"\{\{([^{}]+)\}\}")
-SANDBOX_MEDIA_HANDLE = "4::aW1hZ2UvanBlZw==:sandbox"
+SANDBOX_MEDIA_HANDLES = {
+    "IMAGE": "4::aW1hZ2UvanBlZw==:sandbox",
+    "VIDEO": "4::dmlkZW8vbXA0:sandbox",
+    "DOCUMENT": "4::YXBwbGljYXRpb24vcGRm:sandbox",
+}
 
 
 def _error_label() -> QLabel:
@@ -94,10 +103,13 @@ class TemplateEditor(QDialog):
         initial: TemplateDefinition | None = None,
         existing_languages: tuple[str, ...] = (),
         sandbox: bool = False,
+        upload_sample: Callable[[str, str], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.templates, self.jobs, self.hub = templates, jobs, hub
+        # (path, header format) -> handle, run in a worker; None: the handle is pasted.
+        self.upload_sample = upload_sample
         self.mode = mode
         self.sandbox = sandbox
         self.existing_languages = existing_languages
@@ -307,11 +319,23 @@ class TemplateEditor(QDialog):
             "Meta reviews media headers with a sample uploaded through its resumable upload; "
             "paste the handle here."
         )
+        self.sample_button = QPushButton("Choose sample…")
+        self.sample_button.setToolTip("Pick an image, video or PDF: it is uploaded to Meta and its "
+                                      "handle filled in")
+        self.sample_button.clicked.connect(lambda: self.choose_sample())
         row = QHBoxLayout()
         row.addWidget(self.header_format)
         row.addWidget(self.header_text, 1)
         row.addWidget(self.header_media, 1)
+        row.addWidget(self.sample_button)
         box.addLayout(row)
+        self.sample_status = QLabel("")
+        self.sample_status.setObjectName("Hint")
+        self.sample_status.setWordWrap(True)
+        self.sample_status.hide()
+        box.addWidget(self.sample_status)
+        # The chosen sample's file: the preview draws it in the header.
+        self.sample_path: str | None = None
         box.addWidget(self.header_counter)
         self.header_error = _error_label()
         box.addWidget(self.header_error)
@@ -464,10 +488,59 @@ class TemplateEditor(QDialog):
         self.header_text.setVisible(fmt == "TEXT")
         self.header_counter.setVisible(fmt == "TEXT")
         self.header_media.setVisible(fmt in ("IMAGE", "VIDEO", "DOCUMENT"))
-        if fmt in ("IMAGE", "VIDEO", "DOCUMENT") and self.sandbox and not self.header_media.text():
-            # The sandbox takes any handle; a real profile needs Meta's upload.
-            self.header_media.setText(SANDBOX_MEDIA_HANDLE)
+        media = fmt in ("IMAGE", "VIDEO", "DOCUMENT")
+        self.sample_button.setVisible(media and self.upload_sample is not None)
+        if media and self.sandbox and (not self.header_media.text()
+                                       or self.header_media.text() in SANDBOX_MEDIA_HANDLES.values()):
+            # A stand-in handle of the header's type until a sample is chosen; the sandbox
+            # checks only that its type fits the header (a real profile needs Meta's upload).
+            self.header_media.setText(SANDBOX_MEDIA_HANDLES[fmt])
         self.changed()
+
+    def choose_sample(self, path: str | None = None) -> None:
+        """Pick a sample for the media header, check it, and upload it in a worker."""
+        fmt = str(self.header_format.currentData())
+        if self.upload_sample is None or fmt not in ("IMAGE", "VIDEO", "DOCUMENT"):
+            return
+        if path is None:
+            wanted = {"IMAGE": "Images (*.jpg *.jpeg *.png)", "VIDEO": "Videos (*.mp4)",
+                      "DOCUMENT": "PDF documents (*.pdf)"}[fmt]
+            path, _ = QFileDialog.getOpenFileName(self, "Choose the header sample", str(Path.home()),
+                                                  wanted + ";;All files (*)")
+            if not path:
+                return
+        try:
+            check_header_sample(fmt, path)  # first bytes and size: refused before any upload
+        except PayloadError as exc:
+            self._sample_said(exc.message, error=True)
+            return
+        name = Path(path).name
+        self._sample_said(f"Uploading {name}…")
+        self.sample_button.setEnabled(False)
+        upload = self.upload_sample
+
+        def done(handle: Any) -> None:
+            self.sample_button.setEnabled(True)
+            self.sample_path = path
+            self.header_media.setText(str(handle))
+            self.header_media.setCursorPosition(0)
+            self._sample_said(f"{name} uploaded: Meta's reviewers will see it.")
+
+        def failed(exc: Exception) -> None:
+            self.sample_button.setEnabled(True)
+            hint = getattr(exc, "hint", "") or ""
+            self._sample_said(f"{name} was not uploaded: {getattr(exc, 'message', exc)}"
+                              + (f" ({hint})" if hint else ""), error=True)
+
+        self.jobs.submit(upload, path, fmt, name="sample upload", owner=self,
+                         on_result=done, on_error=failed)
+
+    def _sample_said(self, text: str, *, error: bool = False) -> None:
+        self.sample_status.setText(text)
+        self.sample_status.setObjectName("FieldError" if error else "Hint")
+        self.sample_status.style().unpolish(self.sample_status)
+        self.sample_status.style().polish(self.sample_status)
+        self.sample_status.show()
 
     def _wrap_selection(self, marker: str) -> None:
         cursor = self.body.textCursor()
@@ -608,7 +681,12 @@ class TemplateEditor(QDialog):
         self.submit_button.setEnabled(not errors and not self.spinner.spinning)
         # A half-typed template may not render: keep the last preview then.
         with contextlib.suppress(Exception):
-            self.preview.set_message(template_preview(defn, ticks="read"))
+            shown = template_preview(defn, ticks="read")
+            if self.sample_path is not None and shown.header_media in ("IMAGE", "DOCUMENT"):
+                shown = replace(
+                    shown, media_path=self.sample_path if shown.header_media == "IMAGE" else None,
+                    media_name=Path(self.sample_path).name if shown.header_media == "DOCUMENT" else None)
+            self.preview.set_message(shown)
         return problems
 
     # -- submit ----------------------------------------------------------------------

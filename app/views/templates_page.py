@@ -350,11 +350,18 @@ class TemplatesPage(Page):
         self.editor = TemplateEditor(
             self.services.templates, self.jobs, self.hub, mode=mode,  # type: ignore[arg-type]
             initial=initial, existing_languages=languages, sandbox=self.sandbox, parent=self,
+            upload_sample=self._upload_sample,
         )
         self.editor.submitted.connect(self._editor_submitted)
         self.editor.setModal(True)
         self.editor.show()
         return self.editor
+
+    def _upload_sample(self, path: str, header_format: str) -> str:
+        """Runs in a worker: the profile's client uploads a header sample."""
+        from easymo_core.templates.sample_upload import upload_sample_file
+
+        return upload_sample_file(path, header_format, self.services.profile.app_id, self.services.client)
 
     def _editor_submitted(self, record: Any) -> None:
         self._selected = (record.name, record.language)

@@ -153,6 +153,7 @@ class MessagePreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._message = PreviewMessage(placeholder="Nothing to preview yet")
+        self._pictures: dict[str, QPixmap] = {}
         self._cache: tuple[object, QPixmap] | None = None
         self._measured: tuple[object, float] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
@@ -373,8 +374,29 @@ class MessagePreview(QWidget):
         p.setBrush(fill)
         p.drawPath(shape)
 
+    def _picture(self, path: str) -> QPixmap | None:
+        cached = self._pictures.get(path)
+        if cached is None:
+            cached = QPixmap(path)
+            self._pictures = {path: cached}  # one picture at a time: the one being previewed
+        return None if cached.isNull() else cached
+
     def _media(self, p: QPainter, rect: QRectF, fonts: _Fonts) -> None:
         kind = self._message.header_media or "IMAGE"
+        picture = self._picture(self._message.media_path) if self._message.media_path else None
+        if kind == "IMAGE" and picture is not None:
+            # Cover the header's box, as WhatsApp crops a header picture.
+            scaled = picture.scaled(int(rect.width()), int(rect.height()),
+                                    Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                    Qt.TransformationMode.SmoothTransformation)
+            clip = QPainterPath()
+            clip.addRoundedRect(rect, 6, 6)
+            p.save()
+            p.setClipPath(clip)
+            p.drawPixmap(int(rect.left() - (scaled.width() - rect.width()) / 2),
+                         int(rect.top() - (scaled.height() - rect.height()) / 2), scaled)
+            p.restore()
+            return
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(WA.MEDIA if kind != "LOCATION" else QColor("#cfe3c8"))
         p.drawRoundedRect(rect, 6, 6)
@@ -393,7 +415,9 @@ class MessagePreview(QWidget):
             p.drawRoundedRect(icon, 3, 3)
             p.setPen(WA.TEXT)
             p.setFont(fonts.body)
-            p.drawText(rect.adjusted(42, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "document.pdf")
+            name = self._message.media_name or "document.pdf"
+            p.drawText(rect.adjusted(42, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter,
+                       p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, int(rect.width() - 48)))
             return
         else:
             p.setBrush(QColor(255, 255, 255, 170))

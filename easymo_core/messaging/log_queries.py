@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from easymo_core.cloudapi.error_codes import explain
 from easymo_core.exports.csv_cells import safe_cell
+from easymo_core.media.inbound import MEDIA_KINDS, InboundMedia, inbound_media
 from easymo_core.private_files import private_opener
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import (
@@ -270,10 +271,18 @@ class LogQueries:
                     .where(FlowState.contact_wa_id == contact)
                     .order_by(FlowState.updated_at.desc()).limit(10))
             ]
+            media_ids = [r.id for r in rows if r.direction == "in" and r.type in MEDIA_KINDS]
+            media: dict[int, InboundMedia] = {}
+            if media_ids:
+                for row_id, payload in s.execute(
+                        select(_m.c.id, _m.c.payload).where(_m.c.id.in_(media_ids))):
+                    found = inbound_media(payload)
+                    if found is not None:
+                        media[int(row_id)] = found
             return Conversation(
                 contact=contact, info=contact_info, scope=scope, messages=rows,
                 session=_session_info(chosen) if chosen is not None else None,
-                sessions=len(sessions), flows=flows,
+                sessions=len(sessions), flows=flows, media=media,
             )
 
     # -- export ----------------------------------------------------------------------
@@ -401,6 +410,8 @@ class Conversation:
     session: SessionInfo | None
     sessions: int
     flows: list[FlowInfo]
+    # The media of the inbound images, voice notes, videos and documents above, by message id.
+    media: dict[int, InboundMedia] = field(default_factory=dict)
 
 
 def _session_info(x: ConversationSession) -> SessionInfo:

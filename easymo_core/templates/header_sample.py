@@ -6,14 +6,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from easymo_core.cloudapi.media_rules import MediaFile, check_header_sample
-from easymo_core.errors import ConfigError, EasymoError
-
-
-class SampleUploader(Protocol):
-    def upload_sample(self, app_id: str, file: MediaFile) -> str: ...
+from easymo_core.errors import EasymoError
+from easymo_core.templates.sample_upload import SampleUploader, upload_sample_file
 
 
 def media_header_format(definition: Mapping[str, Any]) -> str | None:
@@ -46,9 +42,4 @@ def upload_header_sample(definition: Mapping[str, Any], sample: str | Path, app_
     if fmt is None:
         raise EasymoError("a header sample needs a template whose header is IMAGE, VIDEO or DOCUMENT",
                           hint='set the HEADER component\'s "format", or leave out --header-sample')
-    checked = check_header_sample(fmt, sample)
-    if not app_id:
-        raise ConfigError("this profile has no app id, which Meta's upload of template samples needs",
-                          hint="find it in Meta's App Dashboard and run `easymo profile add NAME "
-                               "--replace --app-id ID ...` (or set EASYMO_APP_ID)")
-    return with_header_handle(definition, uploader.upload_sample(app_id, checked))
+    return with_header_handle(definition, upload_sample_file(sample, fmt, app_id, uploader))

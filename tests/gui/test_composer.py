@@ -202,3 +202,39 @@ def test_ctrl_enter_sends_and_tab_leaves_the_body(qtbot: Any, page: ComposerPage
     qtbot.waitUntil(lambda: page.tracker is not None, timeout=10_000)
     assert body.toPlainText() == "Ships today"  # sent, not a new line
     qtbot.waitUntil(lambda: page.timeline.step_states().get("accepted") == "done", timeout=10_000)
+
+
+def test_media_tab_checks_the_file_previews_it_and_sends_a_document_to_read(
+        qtbot: Any, page: ComposerPage, stack: Any, tmp_path: Any) -> None:
+    from tests.media.files import pdf_bytes, png_bytes, write
+
+    user_writes(stack)  # media, like text, goes inside the user's 24-hour window
+    page.show_form("media")
+    form = page.media_form
+    # A file that is not what it says is refused before anything is uploaded.
+    disguised = write(tmp_path / "photo.png", pdf_bytes())
+    form.pick_file(str(disguised))
+    qtbot.waitUntil(lambda: bool(form.errors.messages("file")), timeout=2_000)
+    assert "image/jpeg, image/png" in form.errors.messages("file")[0]
+    assert not page.send_button.isEnabled()
+    # A real picture is previewed as the header of the bubble.
+    picture = write(tmp_path / "banner.png", png_bytes(40, 20))
+    form.pick_file(str(picture))
+    form.caption.setText("This week's offer")
+    qtbot.waitUntil(lambda: page.preview.message().media_path == str(picture), timeout=2_000)
+    assert page.preview.message().header_media == "IMAGE"
+    assert page.preview.message().body == "This week's offer"
+    # A document: its name shows in the preview; it is uploaded and sent when Send is pressed.
+    form.kind_box.setCurrentIndex(form.kind_box.findData("document"))
+    invoice = write(tmp_path / "invoice-7.pdf", pdf_bytes("Invoice 7"))
+    form.pick_file(str(invoice))
+    form.caption.setText("Your invoice")
+    qtbot.waitUntil(lambda: page.preview.message().media_name == "invoice-7.pdf", timeout=2_000)
+    assert not form.errors.messages("file")
+    send_and_wait_read(qtbot, page)
+    detail = page.services.messages.detail(page.last_outcome.message_id).message
+    assert detail["type"] == "document" and detail["body"] == "Your invoice"
+    document = detail["payload"]["document"]
+    assert document["filename"] == "invoice-7.pdf"
+    info = page.services.client.media_info(document["id"])
+    assert page.services.client.download_media(info.url, max_bytes=10**6) == invoice.read_bytes()

@@ -202,3 +202,34 @@ def test_ctrl_f_searches_and_tab_leaves_the_table(qtbot: Any, page: TemplatesPag
     page.table.setCurrentIndex(page.model.index(0, 0))
     qtbot.keyClick(page.table, Qt.Key.Key_Tab)
     assert not page.table.hasFocus()
+
+
+def test_a_media_header_sample_is_picked_checked_uploaded_and_previewed(
+        qtbot: Any, page: TemplatesPage, stack: Any, tmp_path: Any) -> None:
+    from tests.media.files import pdf_bytes, png_bytes, write
+
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10_000)
+    editor = page.open_editor("new")
+    qtbot.addWidget(editor)
+    editor.header_format.setCurrentIndex(editor.header_format.findData("IMAGE"))
+    assert not editor.sample_button.isHidden()
+    # A PDF is no image: refused at once, nothing uploaded, the handle left as it was.
+    before = editor.header_media.text()
+    editor.choose_sample(str(write(tmp_path / "menu.png", pdf_bytes())))
+    assert "image/jpeg, image/png" in editor.sample_status.text()
+    assert editor.header_media.text() == before
+    # A real picture: uploaded in a worker through the Resumable Upload API, handle filled in.
+    picture = write(tmp_path / "banner.png", png_bytes(60, 30))
+    editor.choose_sample(str(picture))
+    qtbot.waitUntil(lambda: "uploaded" in editor.sample_status.text(), timeout=10_000)
+    handle = editor.header_media.text()
+    assert handle.startswith("4::aW1hZ2UvcG5n:")  # image/png, in Meta's handle shape
+    stored = stack.sandbox.runtime.uploads.live(handle)
+    assert stored is not None and stored.data == picture.read_bytes()
+    editor.name.setText("weekly_offer")
+    editor.body.setPlainText("This week's offer is in the picture above, see you soon at our shop.")
+    editor.validate_now()
+    assert editor.preview.message().media_path == str(picture)
+    assert editor.submit_button.isEnabled()
+    editor.submit()
+    qtbot.waitUntil(lambda: statuses(page).get(("weekly_offer", "en_US")) == "PENDING", timeout=10_000)
