@@ -337,17 +337,7 @@ class CloudAPIClient(MediaEndpoints):
         self, method: str, url: str | httpx.URL, *, params: Mapping[str, str] | None = None,
         json_body: Any = None, idempotent: bool,
     ) -> Mapping[str, Any]:
-        core = self._core
-        request = core.request(method, url, params, json_body)
-
-        def attempt(number: int) -> Any:
-            try:
-                response = self._exchange(request)
-            except httpx.TransportError as exc:
-                raise core.transport_error(exc, idempotent=idempotent) from exc
-            return core.read_json_answer(response, idempotent=idempotent)
-
-        return core.require_object(call_with_retry(core.retry, attempt))
+        return self._json(self._core.request(method, url, params, json_body), idempotent=idempotent)
 
     def _pages(self, url: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
         query: dict[str, str] | None = dict(params)

@@ -180,6 +180,8 @@ class MediaEndpoints:
         return self._core.version_url(quote(session, safe=":"))
 
     def _json(self, request: httpx.Request, *, idempotent: bool) -> Mapping[str, Any]:
+        """One Graph exchange, retried by the client's policy; its JSON object answer (every
+        call of the client but the sends goes through here)."""
         core = self._core
 
         def attempt(_number: int) -> Any:

@@ -70,3 +70,21 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condi
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def cli_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
+    """The built-in sandbox profile pointed at this test's stack, for CLI commands."""
+    monkeypatch.setenv("EASYMO_GRAPH_URL", stack.sandbox.base_url)
+    monkeypatch.setenv("EASYMO_DB_URL", stack.db.url)
+    return stack
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``easymo ARGS`` as its entry point runs them: (exit code, stdout, stderr)."""
+    from easymo_core.cli.context import run_guarded
+    from easymo_core.cli.main import cli
+
+    code = run_guarded(cli, list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from easymo_core.messaging.bulk import BulkSender
 from easymo_core.storage.models import BulkJob, BulkRecipient
-from tests.e2e.conftest import Stack, wait_for
-from tests.e2e.test_cli_send import TEMPLATE, cli_env, run, sent_to, write_csv  # noqa: F401
+from tests.e2e.conftest import Stack, run, wait_for
+from tests.e2e.test_cli_send import TEMPLATE, sent_to, write_csv
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_killed_mid_run_then_run_again_nobody_missing_nobody_twice(stack: Stack,
 
 
 def test_the_same_list_saved_differently_is_the_same_job(
-    cli_env: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+    cli_env: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """CRLF line endings, a BOM, quoting or the columns in another order: one job, sent once."""
     phones = [f"+1555091{i:04d}" for i in range(5)]
@@ -102,7 +102,7 @@ def test_the_same_list_saved_differently_is_the_same_job(
         assert len(s.scalars(select(BulkRecipient.id)).all()) == 5
 
 
-def test_another_list_is_another_job(cli_env: Stack, tmp_path: Path,  # noqa: F811
+def test_another_list_is_another_job(cli_env: Stack, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """A changed variable or another row order is another job (the content is the key)."""
     phones = [f"+1555092{i:04d}" for i in range(3)]

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from easymo_core.cli.context import run_guarded
-from easymo_core.cli.main import cli
-from tests.e2e.conftest import Stack, wait_for
+from tests.e2e.conftest import Stack, run, wait_for
 
 # Every test here starts the sandbox and the webhook receiver, most the CLI in a process.
 pytestmark = pytest.mark.slow
@@ -29,17 +27,8 @@ pytestmark = pytest.mark.slow
 TEMPLATE = ("order_update", "en_US")
 
 
-@pytest.fixture
-def cli_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
-    monkeypatch.setenv("EASYMO_GRAPH_URL", stack.sandbox.base_url)
-    monkeypatch.setenv("EASYMO_DB_URL", stack.db.url)
-    return stack
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run_guarded(cli, list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def sent_to(stack: Stack) -> Counter[str]:

@@ -26,9 +26,9 @@ def _session(db: Database, stack: Any) -> Any:
 @pytest.mark.slow
 def test_the_indicator_says_the_receiver_is_stalled_and_counts_dead_letters(db: Database) -> None:
     server = WebhookServer(db, app_secret="s", verify_token="v")
-    server._server.start()  # the intake's writer not started: /health says so
+    server._server.start()  # the intake's writer not started: its health says so
     try:
-        stack = SimpleNamespace(running=True, webhook_url=server.url)
+        stack = SimpleNamespace(running=True, webhook=server, webhook_url=server.url)
         session = _session(db, stack)
         health = session.webhook_health()
         assert health.health == "error" and "writer is not running" in health.detail
