@@ -575,7 +575,7 @@ def owner_id() -> str:
 
 
 def _alive(pid: int) -> bool:
-    # psutil, not os.kill(pid, 0): on Windows that call terminates the process it asks about.
+    # psutil, not a signal-0 kill: on Windows os.kill terminates the process it asks about.
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
