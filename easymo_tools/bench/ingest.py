@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
 import secrets
 import sqlite3
@@ -50,7 +49,7 @@ from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Message, StatusEvent, table_of
 from easymo_core.webhook import signature
 from easymo_core.webhook.server import WebhookServer
-from easymo_tools.bench.load import LoadResult, child_main
+from easymo_tools.bench.load import LoadResult, child_main, drive_child
 from easymo_tools.bench.report import BenchReport
 
 SQLITE_TARGET_EPS = 5000.0
@@ -217,27 +216,8 @@ def _drive(
     url: str, posts: list[tuple[bytes, str]], done: Callable[[], bool] | None = None
 ) -> tuple[float, LoadResult]:
     """Post everything from a child process; seconds from "go" until ``done()`` holds."""
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=child_main, args=(child, url, posts, CONCURRENCY), daemon=True)
-    proc.start()
-    try:
-        if parent.recv() != "ready":
-            raise RuntimeError("the load generator did not start")
-        started = time.perf_counter()
-        parent.send("go")
-        result: LoadResult = parent.recv()
-        if done is not None:
-            deadline = time.monotonic() + WAIT_LIMIT_S
-            while not done():
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"events were not all stored within {WAIT_LIMIT_S:g} s")
-                time.sleep(0.005)
-        return time.perf_counter() - started, result
-    finally:
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
+    elapsed, result = drive_child(child_main, (url, posts, CONCURRENCY), done, wait_s=WAIT_LIMIT_S)
+    return elapsed, result
 
 
 def _bare_app() -> Starlette:

@@ -14,9 +14,12 @@ be the slowest part of a benchmark.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 from urllib.parse import urlsplit
 
 RETRY_DELAY_S = 0.02
@@ -86,6 +89,32 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, keep
 
 
+
+def _request(target: str, host: str, port: int, body: bytes, sig: str) -> bytes:
+    """One signed webhook POST as Meta sends it, on a keep-alive connection."""
+    return (
+        f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nX-Hub-Signature-256: {sig}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+async def _post_until_stored(conn: _KeepAlive, request: bytes) -> tuple[int, int]:
+    """Post until 200, as Meta retries what was not acknowledged; (retries, errors: 0 or 1)."""
+    retries = 0
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            status = await conn.post(request)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            status = 503  # not acknowledged: Meta retries it
+        if status == 200:
+            return retries, 0
+        if status != 503:
+            return retries, 1
+        retries += 1
+        await asyncio.sleep(RETRY_DELAY_S)
+    return retries, 1
+
 async def _post_all(url: str, posts: list[tuple[bytes, str]], concurrency: int) -> tuple[int, int]:
     retries = errors = 0
     parts = urlsplit(url)
@@ -104,25 +133,9 @@ async def _post_all(url: str, posts: list[tuple[bytes, str]], concurrency: int) 
                     body, sig = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                request = (
-                    f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                    f"Content-Type: application/json\r\nX-Hub-Signature-256: {sig}\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n"
-                ).encode() + body
-                for _attempt in range(MAX_ATTEMPTS):
-                    try:
-                        status = await conn.post(request)
-                    except (ConnectionError, asyncio.IncompleteReadError):
-                        status = 503  # not acknowledged: Meta retries it
-                    if status == 200:
-                        break
-                    if status != 503:
-                        errors += 1
-                        break
-                    retries += 1
-                    await asyncio.sleep(RETRY_DELAY_S)
-                else:
-                    errors += 1
+                tried, failed = await _post_until_stored(conn, _request(target, host, port, body, sig))
+                retries += tried
+                errors += failed
         finally:
             await conn.close()
 
@@ -178,25 +191,9 @@ async def _post_paced(url: str, posts: list[tuple[bytes, str]], rate: float,
             while (item := await queue.get()) is not None:
                 due, body, sig = item
                 max_lag = max(max_lag, loop.time() - due)
-                request = (
-                    f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                    f"Content-Type: application/json\r\nX-Hub-Signature-256: {sig}\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n"
-                ).encode() + body
-                for _attempt in range(MAX_ATTEMPTS):
-                    try:
-                        status = await conn.post(request)
-                    except (ConnectionError, asyncio.IncompleteReadError):
-                        status = 503
-                    if status == 200:
-                        break
-                    if status != 503:
-                        errors += 1
-                        break
-                    retries += 1
-                    await asyncio.sleep(RETRY_DELAY_S)
-                else:
-                    errors += 1
+                tried, failed = await _post_until_stored(conn, _request(target, host, port, body, sig))
+                retries += tried
+                errors += failed
         finally:
             await conn.close()
 
@@ -213,3 +210,34 @@ def paced_child_main(conn: Connection, url: str, posts: list[tuple[bytes, str]],
     retries, errors, lag = asyncio.run(_post_paced(url, posts, rate, concurrency))
     conn.send(PacedResult(len(posts), time.perf_counter() - started, retries, errors, lag))
     conn.close()
+
+
+def drive_child(target: Callable[..., None], args: tuple[Any, ...], done: Callable[[], bool] | None,
+                *, wait_s: float, on_timeout: str = "raise", poll_s: float = 0.005) -> tuple[float, Any]:
+    """Run a load generator (``child_main`` or ``paced_child_main``) in a process of its own,
+    so it is never the bottleneck; returns the seconds from "go" until ``done()`` holds, and
+    what the child sent back. Past ``wait_s``: TimeoutError, or (``on_timeout="stop"``) the
+    time so far, for a caller that reports what was not stored."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+    proc.start()
+    try:
+        if parent.recv() != "ready":
+            raise RuntimeError("the load generator did not start")
+        started = time.perf_counter()
+        parent.send("go")
+        result = parent.recv()
+        if done is not None:
+            deadline = time.monotonic() + wait_s
+            while not done():
+                if time.monotonic() > deadline:
+                    if on_timeout == "stop":
+                        break
+                    raise TimeoutError(f"events were not all stored within {wait_s:g} s")
+                time.sleep(poll_s)
+        return time.perf_counter() - started, result
+    finally:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()

@@ -14,7 +14,6 @@ receiver kept pace).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from easymo_tools.bench.ingest import (
     build_posts,
     sqlite_database,
 )
-from easymo_tools.bench.load import PacedResult, paced_child_main
+from easymo_tools.bench.load import PacedResult, drive_child, paced_child_main
 from easymo_tools.bench.report import BenchReport
 
 CONCURRENCY = 64
@@ -112,24 +111,8 @@ def run(rate: float = 1000.0, seconds: float = 60.0, batch: int = 1) -> BenchRep
 
 def _drive(url: str, posts: list[tuple[bytes, str]], post_rate: float,
            done: Callable[[], bool]) -> tuple[float, PacedResult]:
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=paced_child_main, args=(child, url, posts, post_rate, CONCURRENCY),
-                       daemon=True)
-    proc.start()
-    try:
-        if parent.recv() != "ready":
-            raise RuntimeError("the load generator did not start")
-        started = time.perf_counter()
-        parent.send("go")
-        result: PacedResult = parent.recv()
-        deadline = time.monotonic() + WAIT_LIMIT_S
-        while not done():
-            if time.monotonic() > deadline:
-                break  # reported as lost
-            time.sleep(0.01)
-        return time.perf_counter() - started, result
-    finally:
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
+    # Past the wait, what is not stored is reported as lost rather than raised.
+    elapsed, result = drive_child(paced_child_main, (url, posts, post_rate, CONCURRENCY), done,
+                                  wait_s=WAIT_LIMIT_S, on_timeout="stop", poll_s=0.01)
+    return elapsed, result
+
