@@ -192,6 +192,7 @@ def test_ctrl_f_searches_and_tab_leaves_the_table(qtbot: Any, page: TemplatesPag
 
     page.show()
     page.activateWindow()
+    page.sync()  # rows to walk: the list is filled by a sync, not by the page opening
     qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10_000)
     page.table.setFocus()
     qtbot.waitUntil(page.table.hasFocus, timeout=2_000)
@@ -208,6 +209,7 @@ def test_a_media_header_sample_is_picked_checked_uploaded_and_previewed(
         qtbot: Any, page: TemplatesPage, stack: Any, tmp_path: Any) -> None:
     from tests.media.files import pdf_bytes, png_bytes, write
 
+    page.sync()
     qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10_000)
     editor = page.open_editor("new")
     qtbot.addWidget(editor)
