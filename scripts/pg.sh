@@ -18,6 +18,10 @@ pg_start() {
   fi
   run_pg "$bindir/initdb" -D "$dir/data" -U "$owner" -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
+  # The owner connects without a password (the tests' superuser); every other login must give
+  # its password, so the role tests prove that a person's own login really signs in.
+  printf 'local all %s trust\nhost all %s 127.0.0.1/32 trust\nlocal all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n' \
+    "$owner" "$owner" | run_pg tee "$dir/data/pg_hba.conf" >/dev/null
   run_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
     || { cat "$dir/server.log" >&2; return 1; }
