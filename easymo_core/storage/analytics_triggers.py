@@ -21,8 +21,8 @@ check against):
 
 * **messages.delivery_latency_ms / read_latency_ms**: delivered - sent, read - delivered,
   whenever a status timestamp changes (the ingest only sets timestamps).
-* **delivery_rollups**, keyed by the hour of the message's ``created_at``, the phone number
-  that sent it (``phone_number_id``) and its template and language
+* **delivery_rollups**, keyed by the hour of the message's ``created_at``, its account
+  (``waba_id``), the phone number that sent it (``phone_number_id``) and its template and language
   ('' for non-template messages), as sums of per-message contributions:
   ``sent`` = every outbound message recorded (an attempt, refused ones included),
   ``delivered``/``read`` = the timestamp is known, ``failed`` = the status is failed now,
@@ -36,31 +36,38 @@ check against):
   the same key as delivery_rollups plus the code.
 * **Conversation figures**, when a message joins the conversation (an inbound message on
   insert, an outbound one when Meta accepted it: its wamid is set). Its time is its
-  ``created_at``. The contact's previous such message (latest by created_at, then id)
-  decides the response: an inbound message after an outbound one is the user's response
-  (``response_ms`` = the gap), an outbound after an inbound is ours. It joins the contact's
+  ``created_at``. A contact is a person in one account, (``waba_id``, ``contact_wa_id``):
+  one writing to two accounts has two threads. The contact's previous such message
+  (latest by created_at, then id) decides the response: an inbound message after an
+  outbound one is the user's response (``response_ms`` = the gap), an outbound after an
+  inbound is ours. It joins the contact's
   latest session unless that one's last message is more than the idle gap before it
   (app_state key ``analytics.session_gap``, ``{"ms": ...}``, default 30 minutes); then a
-  new session starts. Sessions, contact counters and activity_rollups are updated alike.
+  new session starts. Sessions, contact counters and activity_rollups (per hour and
+  account) are updated alike.
   Messages are assumed to join in time order per contact (true for live traffic); one
   recorded late is attributed as of its arrival.
 * **contacts.engagement_score** (see ``ENGAGEMENT_SQL``), recomputed on each of those.
-* **activity_rollups satisfaction**, when conversation_sessions.satisfaction changes.
+* **activity_rollups satisfaction**, when conversation_sessions.satisfaction changes (in
+  the session's account).
 
 Kept by triggers on the rollup tables themselves (so every writer of
 a rollup row, reply credits included, is mirrored without knowing it):
 
 * **delivery_rollups_daily**: delivery_rollups summed per UTC day (``day_start``), same
-  phone number/template/language key and columns; **error_rollups_daily**: failures per
-  day, phone number and code. A period reads whole days there and only its edge hours from
+  account/phone number/template/language key and columns; **error_rollups_daily**: failures
+  per day, account, phone number and code. A period reads whole days there and only its edge hours from
   the hourly tables.
-* **score_rollups**: contacts per engagement-score decile (and the sum of their scores),
-  filed by the hour of their latest message either way, kept by triggers on contacts; the
+* **score_rollups**: contacts per account and engagement-score decile (and the sum of their
+  scores), filed by the hour of their latest message either way, kept by triggers on contacts; the
   dashboard's "contacts active since T per decile" sums it instead of scanning contacts.
 
 The four message rollups are keyed by ``phone_number_id`` (several profiles, one number
-each, may share a database; the analytics filter by number). The conversation figures stay
-per contact, whatever number the contact wrote to.
+each, may share a database; the analytics filter by number). Every figure is keyed by
+account (migration 0011): a message's ``waba_id`` is set when it is written and never
+changes. Within an account, the conversation figures stay per contact, whatever number of
+the account the contact wrote to. The dashboard sums the accounts (row-level security
+leaves a login only its own), so every rollup key puts the account after the hour or day.
 """
 
 from __future__ import annotations

@@ -396,7 +396,7 @@ class ErrorRollup(Base):
 
 
 class ActivityRollup(Base):
-    """Hourly conversation figures (all contacts), kept by the analytics triggers.
+    """Hourly conversation figures per account, kept by the analytics triggers.
 
     Messages counted when they join a conversation (inbound on arrival, outbound once Meta
     accepted them), responses and their times, sessions started, and satisfaction ratings
@@ -453,7 +453,7 @@ class ErrorRollupDaily(Base):
 
 
 class ScoreRollup(Base):
-    """Contacts per engagement-score decile, by the hour of their latest message (0003).
+    """Contacts per account and engagement-score decile, by the hour of their latest message (0003).
 
     Kept by triggers on contacts, so "contacts active since T, per decile" is a sum over
     at most a few thousand small rows instead of a scan of contacts. ``score_sum`` is the
