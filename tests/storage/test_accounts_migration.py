@@ -11,10 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from easymo_core.cli.context import run_guarded
+from easymo_core.cli.main import cli
+from easymo_core.config import Profile, ProfileStore
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from tests.analytics.reference import compare, compare_daily, rows
 from tests.analytics.test_trigger_properties import PHONES, WABA_BY_PHONE, Chooser, History, play, reset
+from tests.conftest import MemoryKeyring
 
 GAP_MS = 1_800_000
 BEFORE = "0010_exact_latency_bins"
@@ -187,5 +191,27 @@ def test_0011_without_a_mapping_leaves_rows_unattributed_but_whole(empty_db_url:
             assert set(conn.execute(text("SELECT DISTINCT waba_id FROM messages")).scalars()) == {""}
         assert _sums(db) == before
         _figures_equal(db)
+    finally:
+        db.dispose()
+
+
+def test_easymo_db_upgrade_passes_every_local_profiles_account(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str], memory_keyring: MemoryKeyring
+) -> None:
+    """`easymo db upgrade` gives the migration each profile's (phone number, account); a
+    profile without an account id adds nothing."""
+    store = ProfileStore()
+    for name, phone in (("one", PHONES[0]), ("two", PHONES[1])):
+        store.save(Profile(name=name, phone_number_id=phone, waba_id=WABA_BY_PHONE[phone], db_url=empty_db_url))
+    db = Database(empty_db_url)
+    try:
+        migrate.upgrade(db, BEFORE)
+        reset(db, GAP_MS)
+        play(History(db, Chooser(rnd=random.Random(14))), 20)
+        assert run_guarded(cli, ["--db-url", empty_db_url, "db", "upgrade"]) == 0, capsys.readouterr().err
+        with db.engine.connect() as conn:
+            assert dict(conn.execute(text("SELECT phone_number_id, waba_id FROM phone_numbers")).all()) \
+                == WABA_BY_PHONE
+            assert conn.execute(text("SELECT COUNT(*) FROM messages WHERE waba_id = ''")).scalar_one() == 0
     finally:
         db.dispose()
