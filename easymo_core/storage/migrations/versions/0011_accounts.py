@@ -249,7 +249,7 @@ def _save_and_drop(conn: sa.Connection) -> None:
         op.drop_table(table)
 
 
-def _rebuild(conn: sa.Connection, accounts: bool) -> None:
+def _rebuild(conn: sa.Connection, accounts: bool, sole: str = "") -> None:
     """Rollups, contacts and sessions from the messages, with what was saved carried over."""
     waba = "waba_id, " if accounts else ""
     # Rows outside any conversation keep no stale session (the rebuild sets the others').
@@ -270,7 +270,7 @@ def _rebuild(conn: sa.Connection, accounts: bool) -> None:
               "SELECT :sole, o.wa_id, o.profile_name, o.first_seen_at, o.last_inbound_at, o.last_outbound_at, "
               "o.messages_in, o.messages_out, o.replies, o.engagement_score, o.updated_at "
               "FROM easymo_m11_contacts o WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.wa_id = o.wa_id)",
-              {"sole": _sole_account()})
+              {"sole": sole})
     else:
         _exec("INSERT INTO contacts (wa_id, profile_name, first_seen_at, last_inbound_at, last_outbound_at, "
               "messages_in, messages_out, replies, engagement_score, updated_at) "
@@ -325,13 +325,6 @@ def _mapping() -> dict[str, str]:
     return {str(p): str(w) for p, w in dict(given).items() if p and w}
 
 
-_SOLE: list[str] = []
-
-
-def _sole_account() -> str:
-    return _SOLE[0] if _SOLE else ""
-
-
 def _attribute(sole: str) -> None:
     """Give each row its account, from the surest source to the least."""
     steps: list[tuple[str, str]] = [
@@ -380,14 +373,14 @@ def _attribute(sole: str) -> None:
                 log.info("0011_accounts: %s: %d rows given the only account", table, n)
 
 
-def _restore_meta(accounts: bool) -> None:
+def _restore_meta(accounts: bool, sole: str = "") -> None:
     cols = '"kind", "key", "start", "end", "values", "pulled_at"'
     if accounts:
         # Meta's message figures are per phone number (the key); the rest, the only account's.
         _exec(f"INSERT INTO meta_analytics (waba_id, {cols}) SELECT COALESCE((SELECT p.waba_id FROM "
               "phone_numbers p WHERE o.kind = 'messages' AND p.phone_number_id = o.\"key\"), :sole), "
               f"{', '.join('o.' + c for c in cols.split(', '))} FROM easymo_m11_meta o",
-              {"sole": _sole_account()})
+              {"sole": sole})
     else:
         # Collapsed: the latest pull of each (kind, key, start) over the accounts.
         _exec(f"INSERT INTO meta_analytics ({cols}) SELECT {', '.join('o.' + c for c in cols.split(', '))} "
@@ -416,7 +409,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     mapping = _mapping()
     accounts = sorted(set(mapping.values()))
-    _SOLE[:] = accounts if len(accounts) == 1 else []
+    # The only account the profiles name, if they name one only.
+    sole = accounts[0] if len(accounts) == 1 else ""
     frozen_sql.run_ddl(conn, "0010_exact_latency_bins", "drop_triggers")
     op.create_table(
         "phone_numbers",
@@ -434,15 +428,15 @@ def upgrade() -> None:
         op.add_column(table, _waba())
     _indexes(accounts=True)
     # Attributed while the old sessions still tie flow runs to their messages.
-    _attribute(_sole_account())
+    _attribute(sole)
 
     _save_and_drop(conn)
     _create_contacts(accounts=True)
     _create_sessions(accounts=True)
     _create_rollups(accounts=True, bins=BIN_COLUMNS)
     _create_meta(accounts=True)
-    _restore_meta(accounts=True)
-    _rebuild(conn, accounts=True)
+    _restore_meta(accounts=True, sole=sole)
+    _rebuild(conn, accounts=True, sole=sole)
     _drop_saved()
     _log_unattributed()
     frozen_sql.run_ddl(conn, revision, "create_triggers")
