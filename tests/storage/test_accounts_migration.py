@@ -30,8 +30,9 @@ ATTRIBUTED = ("messages", "status_events", "contacts", "conversation_sessions", 
 
 def _extras(db: Database) -> None:
     """What the random traffic does not make: a flow run in a session, a bulk job whose
-    recipient's message is known, one that sent nothing from a profile with no messages, and
-    Meta's message figures of each number."""
+    recipient's message is known, one that sent nothing from a profile of one number, one
+    that sent nothing from a profile with no messages, and Meta's message figures of each
+    number."""
     with db.engine.begin() as conn:
         session = conn.execute(text(
             "SELECT id, contact_wa_id, started_at FROM conversation_sessions ORDER BY id LIMIT 1")).one()
@@ -42,7 +43,8 @@ def _extras(db: Database) -> None:
                      {"c": session.contact_wa_id, "t": session.started_at, "s": session.id})
         message = conn.execute(text(
             "SELECT id FROM messages WHERE direction = 'out' ORDER BY id LIMIT 1")).scalar_one()
-        for job, profile in ((1, "t"), (2, "nobody")):
+        conn.execute(text("UPDATE messages SET profile = 'one' WHERE phone_number_id = :p"), {"p": PHONES[0]})
+        for job, profile in ((1, "t"), (2, "nobody"), (3, "one")):
             conn.execute(text(
                 "INSERT INTO bulk_jobs (id, profile, template_name, template_language, csv_path, csv_sha256, "
                 "total, status, created_at, updated_at) VALUES (:j, :p, 'promo', 'en', 'r.csv', 'x', 1, "
@@ -127,6 +129,8 @@ def test_0011_attributes_every_row_of_two_accounts_and_keeps_the_figures(
         assert _unattributed(db) == {"bulk_jobs": 1}
         assert "bulk_jobs: 1 rows name no account" in caplog.text
         with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT waba_id FROM bulk_jobs WHERE id = 3")).scalar_one() \
+                == WABA_BY_PHONE[PHONES[0]]
             assert dict(conn.execute(text("SELECT phone_number_id, waba_id FROM phone_numbers")).all()) \
                 == WABA_BY_PHONE
             for phone, waba in WABA_BY_PHONE.items():

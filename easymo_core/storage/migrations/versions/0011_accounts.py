@@ -65,7 +65,8 @@ BIN_COLUMNS = [f"{kind}_from_{s}s" for kind in ("dl", "rd") for s in BIN_STARTS_
 SESSION_FKS = (("messages", "fk_messages_session_id_conversation_sessions"),
                ("flow_states", "fk_flow_states_session_id_conversation_sessions"))
 TMP = ("easymo_m11_contacts", "easymo_m11_sessions", "easymo_m11_msg_sessions",
-       "easymo_m11_flow_sessions", "easymo_m11_meta", "easymo_m11_carry")
+       "easymo_m11_flow_sessions", "easymo_m11_meta", "easymo_m11_carry", "easymo_m11_job_waba",
+       "easymo_m11_profile_waba", "easymo_m11_session_waba")
 
 
 def _waba(primary_key: bool = False) -> sa.Column[str]:
@@ -242,6 +243,11 @@ def _save_and_drop(conn: sa.Connection) -> None:
     _exec("CREATE TEMPORARY TABLE easymo_m11_flow_sessions AS "
           "SELECT id, session_id FROM flow_states WHERE session_id IS NOT NULL")
     _exec("CREATE TEMPORARY TABLE easymo_m11_meta AS SELECT * FROM meta_analytics")
+    # Each is read once per row of another table below: without these, a step would scan
+    # the whole copy per row.
+    for table, column in (("easymo_m11_contacts", "wa_id"), ("easymo_m11_msg_sessions", "session_id"),
+                          ("easymo_m11_msg_sessions", "id"), ("easymo_m11_flow_sessions", "id")):
+        _exec(f"CREATE INDEX {table}_{column} ON {table} ({column})")
     if conn.dialect.name == "postgresql":
         for table, name in SESSION_FKS:
             op.drop_constraint(name, table, type_="foreignkey")
@@ -269,7 +275,7 @@ def _rebuild(conn: sa.Connection, accounts: bool, sole: str = "") -> None:
               "last_outbound_at, messages_in, messages_out, replies, engagement_score, updated_at) "
               "SELECT :sole, o.wa_id, o.profile_name, o.first_seen_at, o.last_inbound_at, o.last_outbound_at, "
               "o.messages_in, o.messages_out, o.replies, o.engagement_score, o.updated_at "
-              "FROM easymo_m11_contacts o WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.wa_id = o.wa_id)",
+              "FROM easymo_m11_contacts o WHERE o.wa_id NOT IN (SELECT wa_id FROM contacts)",
               {"sole": sole})
     else:
         _exec("INSERT INTO contacts (wa_id, profile_name, first_seen_at, last_inbound_at, last_outbound_at, "
@@ -277,7 +283,7 @@ def _rebuild(conn: sa.Connection, accounts: bool, sole: str = "") -> None:
               "SELECT o.wa_id, MAX(o.profile_name), MIN(o.first_seen_at), MAX(o.last_inbound_at), "
               "MAX(o.last_outbound_at), SUM(o.messages_in), SUM(o.messages_out), SUM(o.replies), "
               "MAX(o.engagement_score), MAX(o.updated_at) FROM easymo_m11_contacts o "
-              "WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.wa_id = o.wa_id) GROUP BY o.wa_id")
+              "WHERE o.wa_id NOT IN (SELECT wa_id FROM contacts) GROUP BY o.wa_id")
 
     # A session's rating and flow outcome go to the new session holding its first message
     # (one account's sessions split the sessions of all accounts; merged, the earliest wins).
@@ -285,6 +291,7 @@ def _rebuild(conn: sa.Connection, accounts: bool, sole: str = "") -> None:
           "(SELECT m.session_id FROM easymo_m11_msg_sessions ms JOIN messages m ON m.id = ms.id "
           "WHERE ms.session_id = o.id ORDER BY m.created_at, m.id LIMIT 1) AS new_id "
           "FROM easymo_m11_sessions o WHERE o.satisfaction IS NOT NULL OR o.flow_completed IS NOT NULL")
+    _exec("CREATE INDEX easymo_m11_carry_new_id ON easymo_m11_carry (new_id)")
     for column in ("satisfaction", "flow_completed"):
         _exec(f"UPDATE conversation_sessions SET {column} = (SELECT c.{column} FROM easymo_m11_carry c "
               f"WHERE c.new_id = conversation_sessions.id AND c.{column} IS NOT NULL ORDER BY c.old_id LIMIT 1) "
@@ -326,26 +333,39 @@ def _mapping() -> dict[str, str]:
 
 
 def _attribute(sole: str) -> None:
-    """Give each row its account, from the surest source to the least."""
+    """Give each row its account, from the surest source to the least.
+
+    What bulk jobs and flow runs learn from the messages is summed first, in one pass over
+    messages each (no index leads with bulk_job_id, profile or session_id), once the
+    messages have theirs."""
+    n = _exec("UPDATE messages SET waba_id = (SELECT p.waba_id FROM phone_numbers p "
+              "WHERE p.phone_number_id = messages.phone_number_id) WHERE waba_id = '' AND EXISTS "
+              "(SELECT 1 FROM phone_numbers p WHERE p.phone_number_id = messages.phone_number_id)")
+    log.info("0011_accounts: messages: %d rows attributed", n)
+    _exec("CREATE TEMPORARY TABLE easymo_m11_job_waba AS SELECT bulk_job_id AS job_id, MIN(waba_id) AS waba_id "
+          "FROM messages WHERE bulk_job_id IS NOT NULL AND waba_id <> '' GROUP BY bulk_job_id")
+    _exec("CREATE TEMPORARY TABLE easymo_m11_profile_waba AS SELECT profile, MIN(waba_id) AS waba_id, "
+          "COUNT(DISTINCT waba_id) AS n FROM messages WHERE waba_id <> '' GROUP BY profile")
+    _exec("CREATE TEMPORARY TABLE easymo_m11_session_waba AS SELECT session_id, waba_id FROM ("
+          "SELECT session_id, waba_id, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY created_at, id) AS rn "
+          "FROM messages WHERE session_id IS NOT NULL AND waba_id <> '') AS firsts WHERE rn = 1")
+    for table, column in (("easymo_m11_job_waba", "job_id"), ("easymo_m11_profile_waba", "profile"),
+                          ("easymo_m11_session_waba", "session_id")):
+        _exec(f"CREATE INDEX {table}_{column} ON {table} ({column})")
     steps: list[tuple[str, str]] = [
-        ("messages", "UPDATE messages SET waba_id = (SELECT p.waba_id FROM phone_numbers p "
-         "WHERE p.phone_number_id = messages.phone_number_id) WHERE waba_id = '' AND EXISTS "
-         "(SELECT 1 FROM phone_numbers p WHERE p.phone_number_id = messages.phone_number_id)"),
         ("status_events", "UPDATE status_events SET waba_id = (SELECT m.waba_id FROM messages m "
          "WHERE m.wamid = status_events.wamid) WHERE waba_id = '' AND EXISTS "
          "(SELECT 1 FROM messages m WHERE m.wamid = status_events.wamid AND m.waba_id <> '')"),
-        ("bulk_jobs", "UPDATE bulk_jobs SET waba_id = (SELECT MIN(m.waba_id) FROM messages m "
-         "WHERE m.bulk_job_id = bulk_jobs.id AND m.waba_id <> '') WHERE waba_id = '' AND EXISTS "
-         "(SELECT 1 FROM messages m WHERE m.bulk_job_id = bulk_jobs.id AND m.waba_id <> '')"),
+        ("bulk_jobs", "UPDATE bulk_jobs SET waba_id = (SELECT j.waba_id FROM easymo_m11_job_waba j "
+         "WHERE j.job_id = bulk_jobs.id) WHERE waba_id = '' AND id IN (SELECT job_id FROM easymo_m11_job_waba)"),
         ("bulk_jobs", "UPDATE bulk_jobs SET waba_id = (SELECT MIN(m.waba_id) FROM bulk_recipients r "
          "JOIN messages m ON m.id = r.message_id WHERE r.job_id = bulk_jobs.id AND m.waba_id <> '') "
          "WHERE waba_id = '' AND EXISTS (SELECT 1 FROM bulk_recipients r JOIN messages m "
          "ON m.id = r.message_id WHERE r.job_id = bulk_jobs.id AND m.waba_id <> '')"),
         # A job that sent nothing yet: its profile's account, if its messages name one only.
-        ("bulk_jobs", "UPDATE bulk_jobs SET waba_id = (SELECT MIN(m.waba_id) FROM messages m "
-         "WHERE m.profile = bulk_jobs.profile AND m.waba_id <> '') WHERE waba_id = '' AND "
-         "(SELECT COUNT(DISTINCT m.waba_id) FROM messages m WHERE m.profile = bulk_jobs.profile "
-         "AND m.waba_id <> '') = 1"),
+        ("bulk_jobs", "UPDATE bulk_jobs SET waba_id = (SELECT p.waba_id FROM easymo_m11_profile_waba p "
+         "WHERE p.profile = bulk_jobs.profile) WHERE waba_id = '' AND profile IN "
+         "(SELECT profile FROM easymo_m11_profile_waba WHERE n = 1)"),
         ("bulk_recipients", "UPDATE bulk_recipients SET waba_id = (SELECT m.waba_id FROM messages m "
          "WHERE m.id = bulk_recipients.message_id) WHERE waba_id = '' AND EXISTS "
          "(SELECT 1 FROM messages m WHERE m.id = bulk_recipients.message_id AND m.waba_id <> '')"),
@@ -353,10 +373,9 @@ def _attribute(sole: str) -> None:
          "WHERE j.id = bulk_recipients.job_id) WHERE waba_id = ''"),
         # A flow run: the account of the session it runs in (its first message), else of
         # the contact's messages if they name one account only.
-        ("flow_states", "UPDATE flow_states SET waba_id = (SELECT m.waba_id FROM messages m "
-         "WHERE m.session_id = flow_states.session_id AND m.waba_id <> '' ORDER BY m.created_at, m.id "
-         "LIMIT 1) WHERE waba_id = '' AND EXISTS (SELECT 1 FROM messages m "
-         "WHERE m.session_id = flow_states.session_id AND m.waba_id <> '')"),
+        ("flow_states", "UPDATE flow_states SET waba_id = (SELECT w.waba_id FROM easymo_m11_session_waba w "
+         "WHERE w.session_id = flow_states.session_id) WHERE waba_id = '' AND session_id IN "
+         "(SELECT session_id FROM easymo_m11_session_waba)"),
         ("flow_states", "UPDATE flow_states SET waba_id = (SELECT MIN(m.waba_id) FROM messages m "
          "WHERE m.contact_wa_id = flow_states.contact_wa_id AND m.waba_id <> '') WHERE waba_id = '' AND "
          "(SELECT COUNT(DISTINCT m.waba_id) FROM messages m WHERE m.contact_wa_id = flow_states.contact_wa_id "
