@@ -286,7 +286,9 @@ class ConversationSession(Base):
             ["waba_id", "contact_wa_id"], ["contacts.waba_id", "contacts.wa_id"], ondelete="CASCADE",
             name="fk_conversation_sessions_contact_contacts",
         ),
-        Index("ix_sessions_contact_last", "waba_id", "contact_wa_id", "last_message_at"),
+        # A contact's latest session in one account (the triggers); the contact alone is a
+        # prefix of it, as in ix_messages_contact_created.
+        Index("ix_sessions_contact_last", "contact_wa_id", "waba_id", "last_message_at"),
         Index("ix_sessions_started", "started_at"),
     )
 

@@ -144,8 +144,9 @@ def _create_sessions(accounts: bool) -> None:
         fk,
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_sessions")),
     )
-    contact = ["waba_id", "contact_wa_id"] if accounts else ["contact_wa_id"]
-    op.create_index("ix_sessions_contact_last", "conversation_sessions", [*contact, "last_message_at"])
+    account = ["waba_id"] if accounts else []
+    op.create_index("ix_sessions_contact_last", "conversation_sessions",
+                    ["contact_wa_id", *account, "last_message_at"])
     op.create_index("ix_sessions_started", "conversation_sessions", ["started_at"])
 
 
