@@ -414,7 +414,7 @@ def _log_unattributed() -> None:
         n = op.get_bind().execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE waba_id = ''")).scalar_one()
         if n:
             log.warning("0011_accounts: %s: %d rows name no account (waba_id ''): only the owner and "
-                        "logins granted every account see them", table, n)
+                        "logins granted every account see them (docs/accounts.md)", table, n)
 
 
 def _indexes(accounts: bool) -> None:
