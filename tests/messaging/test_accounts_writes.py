@@ -163,3 +163,16 @@ def test_the_sender_name_never_fails_a_send(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(admin_name.getpass, "getuser", broken)
     assert admin_name.admin_for("cli", None) is None
     assert admin_name.admin_for("composer", "x" * 100) == "x" * 64
+
+
+def test_a_messages_detail_lists_only_its_accounts_statuses(db: Database) -> None:
+    from easymo_core.messaging.queries import MessageQueries
+
+    with db.session() as s:
+        s.add(Message(wamid="wamid.A3", idempotency_key="kA3", profile="a", phone_number_id=NUMBER_A,
+                      waba_id=A, direction="out", contact_wa_id=USER, type="text", status="accepted",
+                      source="cli", created_at=T0, updated_at=T0, accepted_at=T0))
+    ingest = StatusIngest(db)
+    ingest.ingest(parse_envelope(envelope(NUMBER_B, B, statuses=[status("wamid.A3", "read", 5)])))
+    ingest.ingest(parse_envelope(envelope(NUMBER_A, A, statuses=[status("wamid.A3", "sent", 2)])))
+    assert [e["status"] for e in MessageQueries(db).detail("wamid.A3").events] == ["sent"]
