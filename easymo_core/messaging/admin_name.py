@@ -3,6 +3,7 @@ send, so a shared database tells which person of the team wrote to a customer.""
 
 from __future__ import annotations
 
+import functools
 import getpass
 
 # Sends a person asks for; flows and the demo send on their own and name nobody.
@@ -10,6 +11,7 @@ HUMAN_SOURCES = frozenset({"cli", "composer", "bulk"})
 ADMIN_MAX = 64  # messages.admin is String(64)
 
 
+@functools.cache  # asked once per process: a send at 1,000 msg/s should not ask each time
 def os_user() -> str | None:
     """The OS user name, or None where the system cannot tell (no USER/LOGNAME and no
     password-database entry, as in some containers): a send never fails for want of it."""

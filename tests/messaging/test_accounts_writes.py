@@ -137,6 +137,7 @@ def _processor(db: Database, waba: str, number: str) -> MessageProcessor:
 
 def test_outbound_carries_its_profiles_account_and_sender(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(admin_name.getpass, "getuser", lambda: "ana")
+    admin_name.os_user.cache_clear()
     pa, pb = _processor(db, A, NUMBER_A), _processor(db, B, NUMBER_B)
     pa.send_text(USER, "from A", source="composer")
     pb.send_text(USER, "from B", source="cli")
@@ -161,6 +162,7 @@ def test_the_sender_name_never_fails_a_send(monkeypatch: pytest.MonkeyPatch) -> 
         raise OSError("no user name")
 
     monkeypatch.setattr(admin_name.getpass, "getuser", broken)
+    admin_name.os_user.cache_clear()
     assert admin_name.admin_for("cli", None) is None
     assert admin_name.admin_for("composer", "x" * 100) == "x" * 64
 
@@ -176,3 +178,10 @@ def test_a_messages_detail_lists_only_its_accounts_statuses(db: Database) -> Non
     ingest.ingest(parse_envelope(envelope(NUMBER_B, B, statuses=[status("wamid.A3", "read", 5)])))
     ingest.ingest(parse_envelope(envelope(NUMBER_A, A, statuses=[status("wamid.A3", "sent", 2)])))
     assert [e["status"] for e in MessageQueries(db).detail("wamid.A3").events] == ["sent"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_os_user() -> Any:
+    """os_user() is cached per process: each test sees its own patched getpass."""
+    yield
+    admin_name.os_user.cache_clear()
