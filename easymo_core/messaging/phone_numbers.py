@@ -7,14 +7,17 @@ takes the account of its number from here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError
 
 from easymo_core.storage.models import PhoneNumber, table_of
 from easymo_core.storage.sql import upsert
 
+log = logging.getLogger(__name__)
 phone_numbers_t = table_of(PhoneNumber)
 
 
@@ -32,7 +35,7 @@ def remember(
     if not rows:
         return
     ins = upsert(conn, phone_numbers_t)
-    conn.execute(
+    stmt = (
         ins.on_conflict_do_update(
             index_elements=["phone_number_id"],
             set_={
@@ -44,9 +47,20 @@ def remember(
             where=(phone_numbers_t.c.waba_id != ins.excluded.waba_id)
             | (phone_numbers_t.c.display_phone_number.is_(None)
                & ins.excluded.display_phone_number.is_not(None)),
-        ),
-        rows,
+        )
     )
+    if conn.dialect.name != "postgresql":
+        conn.execute(stmt, rows)
+        return
+    # Under row-level security a login may not see (so not update) a number another account
+    # claimed: that must not fail the send or the webhook POST this rides on (a POST failing
+    # again and again would end as a dead letter). A savepoint keeps the transaction usable.
+    try:
+        with conn.begin_nested():
+            conn.execute(stmt, rows)
+    except DBAPIError as exc:
+        log.warning("phone_numbers not updated for %s: %s", ", ".join(sorted(pairs)),
+                    str(exc.orig).splitlines()[0] if exc.orig else exc)
 
 
 def accounts_of(conn: Connection, phone_number_ids: Iterable[str]) -> dict[str, str]:

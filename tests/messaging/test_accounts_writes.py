@@ -185,3 +185,22 @@ def _fresh_os_user() -> Any:
     """os_user() is cached per process: each test sees its own patched getpass."""
     yield
     admin_name.os_user.cache_clear()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_a_refused_phone_numbers_upsert_fails_neither_the_post_nor_the_send(db: Database) -> None:
+    """On PostgreSQL a login may be refused the upsert (row-level security: a number another
+    account claimed). The message is stored and sent all the same; only the pair is not."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "CREATE FUNCTION refuse_pair() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '42501'; END $$"))
+        conn.execute(text("CREATE TRIGGER refuse_pair BEFORE INSERT OR UPDATE ON phone_numbers "
+                          "FOR EACH ROW EXECUTE FUNCTION refuse_pair()"))
+    result = StatusIngest(db).ingest(parse_envelope(envelope(NUMBER_A, A, messages=[text_in(1)])))
+    assert result.inbound_new == 1
+    _processor(db, B, NUMBER_B).send_text(USER, "still sent", source="cli")
+    assert contacts(db) == {(A, USER): 1, (B, USER): 0}
+    assert numbers(db) == {}
