@@ -546,6 +546,16 @@ class PhoneNumber(Base):
     first_seen_at: Mapped[datetime]
 
 
+class AccountGrant(Base):
+    """Which accounts a PostgreSQL login may see ('*' = every account): the row-level
+    security policies of migration 0012 read it. Managed by the owner (`easymo db user`)."""
+
+    __tablename__ = "account_grants"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    waba_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class AppState(Base):
     """Small named values shared between processes: cursors, scheduler job state."""
 
