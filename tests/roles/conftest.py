@@ -88,3 +88,17 @@ def seed(db: Database, *accounts: str) -> None:
                 status="failed", source="cli", created_at=T0, updated_at=T0, failed_at=T0,
                 error_code=131026, error_title="undeliverable",
             ))
+
+
+@pytest.fixture
+def second_db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Another migrated PostgreSQL database of the same server."""
+    from tests.conftest import _create_pg_database, _drop_pg_database, _pg_template
+
+    url = _create_pg_database(template=_pg_template())
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _drop_pg_database(url)
