@@ -42,6 +42,13 @@ from easymo_core.roles.access import GROUP_ROLES, current_access
 from easymo_core.roles.errors import SQLITE, RolesError
 
 ADMIN, VIEWER, WEBHOOK = "easymo_admin", "easymo_viewer", "easymo_webhook"
+# The tables whose rows name an account (row-level security since migration 0012).
+ACCOUNT_TABLES = (
+    "messages", "status_events", "contacts", "conversation_sessions", "flow_states", "templates",
+    "bulk_jobs", "bulk_recipients", "meta_analytics", "phone_numbers",
+    "delivery_rollups", "error_rollups", "delivery_rollups_daily", "error_rollups_daily",
+    "activity_rollups", "score_rollups",
+)
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # Columns holding what people wrote: the webhook login stores them, never reads them.
 CONTENT = {"messages": ("body", "payload", "parameters")}
@@ -214,15 +221,16 @@ def apply(conn: Connection) -> list[Grant]:
 
 def _trigger_functions(conn: Connection) -> Iterable[str]:
     """The analytics trigger functions, once migration 0012 made them SECURITY DEFINER: a
-    later migration that re-creates one (CREATE OR REPLACE) would make it the invoker's again."""
+    later migration that re-creates one (CREATE OR REPLACE) would make it the invoker's again.
+    Only those of the easymo_* triggers on the account tables: a guard elsewhere (audit_log's
+    append-only trigger) must see who really writes."""
     if conn.execute(text("SELECT to_regclass('account_grants')")).scalar() is None:
         return []
     return list(conn.execute(text(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p"
-        " WHERE p.pronamespace = current_schema()::regnamespace"
-        " AND p.prorettype = 'trigger'::regtype AND p.proname ~ '^easymo_.*_fn$'"
-        " ORDER BY 1"
-    )).scalars())
+        "SELECT DISTINCT t.tgfoid::regprocedure::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " WHERE NOT t.tgisinternal AND t.tgname ~ '^easymo_'"
+        " AND c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(:tables) ORDER BY 1"
+    ), {"tables": list(ACCOUNT_TABLES)}).scalars())
 
 
 def setup(engine: Engine) -> list[Grant]:

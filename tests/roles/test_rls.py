@@ -19,6 +19,7 @@ from easymo_core.cli.context import run_guarded
 from easymo_core.cli.main import cli
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.webhook_payload import parse_envelope
+from easymo_core.roles import grants
 from easymo_core.roles.access import current_access
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
@@ -207,3 +208,28 @@ def test_the_owner_still_migrates_with_logins_there(owner: Database, make_login:
     assert code == 0 and "grants of the group roles applied again" in out
     with signed_in(url) as admin, admin.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM contacts")).scalar() == 0
+
+
+def _definer(conn: Connection) -> dict[str, bool]:
+    rows = conn.execute(text(
+        "SELECT DISTINCT p.proname, p.prosecdef FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE NOT t.tgisinternal AND t.tgname ~ '^easymo_'")).all()
+    return {str(name): bool(definer) for name, definer in rows}
+
+
+def test_the_analytics_triggers_run_as_their_owner(owner: Database) -> None:
+    with owner.engine.begin() as conn:
+        functions = _definer(conn)
+        assert len(functions) > 10 and all(functions.values()), functions
+        # A later migration re-creating one (CREATE OR REPLACE makes it the invoker's again):
+        # applying the grants, as `easymo db upgrade` does, makes it the owner's once more.
+        body = conn.execute(text("SELECT pg_get_functiondef('easymo_msg_in_ins_fn'::regproc)")).scalar_one()
+        conn.exec_driver_sql(body.replace(" SECURITY DEFINER", ""))
+        assert not _definer(conn)["easymo_msg_in_ins_fn"]
+    assert grants.reapply_if_set_up(owner.engine) is not None
+    with owner.engine.connect() as conn:
+        assert all(_definer(conn).values())
+    migrate.downgrade(owner, "0011_accounts")
+    with owner.engine.connect() as conn:
+        assert not any(_definer(conn).values())
+        assert conn.execute(text("SELECT count(*) FROM pg_policies")).scalar() == 0

@@ -18,8 +18,8 @@ its owner): a login's grants follow the login it signed in with, not a role it S
 
 The analytics trigger functions become SECURITY DEFINER with a fixed search_path, so that
 the contacts, sessions and rollups a message's trigger writes stay whole whatever the
-writing login may see or write itself. They are found in the catalog (every trigger
-function named easymo_*_fn of the schema), which at this revision are those of 0011.
+writing login may see or write itself. They are found in the catalog (the functions of the
+easymo_* triggers on the account tables), which at this revision are those of 0011.
 
 SQLite has no logins: account_grants is created there too (one schema, one set of models)
 and nothing reads it.
@@ -43,10 +43,12 @@ ACCOUNT_TABLES = (
 )
 POLICY = "easymo_accounts"
 VISIBLE = "((SELECT '*' = ANY (easymo_login_accounts())) OR waba_id = ANY ((SELECT easymo_login_accounts())::text[]))"
+# The functions of the easymo_* triggers on those tables: the analytics triggers (not, say,
+# an append-only guard elsewhere, which must see who really writes).
 TRIGGER_FUNCTIONS = (
-    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-    " WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype"
-    " AND p.proname ~ '^easymo_.*_fn$' ORDER BY 1"
+    "SELECT DISTINCT t.tgfoid::regprocedure::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " WHERE NOT t.tgisinternal AND t.tgname ~ '^easymo_' AND c.relnamespace = current_schema()::regnamespace"
+    f" AND c.relname IN ({', '.join(repr(name) for name in ACCOUNT_TABLES)}) ORDER BY 1"
 )
 
 
