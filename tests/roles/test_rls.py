@@ -69,6 +69,11 @@ def test_an_admin_of_a_reads_and_changes_only_a(owner: Database, make_login: Mak
         assert (access.login, access.role, access.accounts) == (login, "admin", (A,))
         for table in SHARED:
             assert accounts_in(conn, table) == {A}, table
+        # The accounts are looked up once per query (an InitPlan), not once per row.
+        plan = "\n".join(conn.execute(text("EXPLAIN SELECT count(*) FROM messages")).scalars())
+        # (the row filter reads the InitPlans' results, and calls no function itself)
+        row_filter = next(line for line in plan.splitlines() if "Filter:" in line)
+        assert plan.count("InitPlan") == 2 and "easymo_login_accounts" not in row_filter, plan
         # B's rows are not there to change.
         assert conn.execute(text("UPDATE messages SET admin = 'x' WHERE waba_id = :b"), {"b": B}).rowcount == 0
         assert conn.execute(text("DELETE FROM contacts WHERE waba_id = :b"), {"b": B}).rowcount == 0
