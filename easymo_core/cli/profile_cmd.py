@@ -6,6 +6,7 @@ import contextlib
 
 import click
 
+from easymo_core.cli.audit_cmd import record_change
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.config import SANDBOX, Profile
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
@@ -132,7 +133,10 @@ def add(
         fallbacks=fallbacks or FALLBACK_RULES,
         webhook_body_retention_days=webhook_retention_days,
     )
+    existed = name in store.names()
     store.save(p)
+    record_change(p, "profile.edit" if existed else "profile.add", name,
+                  {"phone_number_id": phone_number_id, "waba_id": waba_id, "graph_url": p.graph_url})
     if make_active:
         store.use(name)
     click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
@@ -156,11 +160,13 @@ def remove(name: str, yes: bool) -> None:
     from easymo_core.secrets import delete_secrets
 
     store = state().store
-    store.get(name)  # unknown names fail before asking
+    removed = store.get(name)  # unknown names fail before asking
     if not yes:
         click.confirm(f"Remove profile {name!r}?", abort=True)
     store.remove(name)
+    record_change(removed, "profile.remove", name)
     # No keyring means no secrets were stored for it either.
     with contextlib.suppress(SecretsError):
         delete_secrets(name)
+        record_change(removed, "secret.delete", name, {"secrets": ["token", "app-secret"]})
     click.echo(f"profile {name!r} removed")

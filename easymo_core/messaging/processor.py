@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
+from easymo_core import audit
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
 from easymo_core.cloudapi.payloads import (
@@ -357,8 +359,14 @@ class MessageProcessor:
             "updated_at": now,
             "queued_at": now,
         }
-        return self.db.transaction(lambda conn: int(
-            conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one()))
+
+        def write(conn: Connection) -> int:
+            row_id = int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+            audit.record(conn, action="message.send", target=payload["to"], profile=self.profile.name,
+                         waba_id=self.profile.waba_id, detail=_audited(row_id, key, kind, template, source))
+            return row_id
+
+        return self.db.transaction(write)
 
     def _record_accepted(self, row_id: int, wamid: str, wa_id: str) -> None:
         now = self.clock()
@@ -441,6 +449,17 @@ class MessageProcessor:
         with self.db.session() as s:
             contact = s.get(Contact, wa_id)
             return contact.last_inbound_at if contact else None
+
+
+def _audited(
+    row_id: int, key: str, kind: str, template: tuple[str, str] | None, source: str
+) -> dict[str, Any]:
+    """What the audit entry of a send says besides the recipient: the row and the key that
+    find its wamid and outcome in the message log; never the text."""
+    detail: dict[str, Any] = {"message_id": row_id, "idempotency_key": key, "type": kind, "source": source}
+    if template:
+        detail["template"] = f"{template[0]} ({template[1]})"
+    return detail
 
 
 def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -> TemplateParams:
