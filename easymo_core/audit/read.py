@@ -10,6 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from easymo_core.audit.record import audit_t
+from easymo_core.storage.engine import Database
+
+# The console shows at most this many entries of a period, newest first.
+CONSOLE_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,13 @@ class AuditEntry:
         """login/os user/profile, with what is unknown left out (SQLite has no login)."""
         return "/".join(p for p in (self.db_login, self.os_user, self.profile) if p)
 
+    def brief(self, width: int = 60) -> str:
+        """The detail as key=value pairs on one line, cut to ``width`` characters."""
+        if not self.detail:
+            return ""
+        text = ", ".join(f"{k}={v}" for k, v in self.detail.items())
+        return text if len(text) <= width else text[: width - 1] + "…"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "at": self.at.isoformat(), "db_login": self.db_login, "os_user": self.os_user,
@@ -45,3 +56,9 @@ def since(conn: Connection, t: datetime | None, *, limit: int | None = None) -> 
     if limit is not None:
         query = query.limit(limit)
     return [AuditEntry(**row._mapping) for row in conn.execute(query)]
+
+
+def load(db: Database, t: datetime | None, *, limit: int = CONSOLE_LIMIT) -> list[AuditEntry]:
+    """``since`` on a connection of its own (the console's worker)."""
+    with db.engine.connect() as conn:
+        return since(conn, t, limit=limit)

@@ -13,7 +13,6 @@ from easymo_core.cli.since import parse_since
 from easymo_core.config.profile import Profile
 
 DEFAULT_SINCE = timedelta(days=7)
-DETAIL_WIDTH = 60
 
 
 def record_change(profile: Profile, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
@@ -22,14 +21,6 @@ def record_change(profile: Profile, action: str, target: str, detail: dict[str, 
     problem = record_for_profile(profile, action=action, target=target, detail=detail)
     if problem is not None:
         click.echo(f"note: {action} not recorded in the audit log ({problem})", err=True)
-
-
-def brief(detail: dict[str, Any] | None, width: int = DETAIL_WIDTH) -> str:
-    """The detail as key=value pairs on one line, cut to ``width``."""
-    if not detail:
-        return ""
-    text = ", ".join(f"{k}={v}" for k, v in detail.items())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _when(entry: AuditEntry) -> str:
@@ -54,5 +45,5 @@ def audit(since_: str | None, as_json: bool) -> None:
         return
     print_table(
         ["when", "who", "action", "target", "detail"],
-        [[_when(e), e.who, e.action, e.target, brief(e.detail)] for e in entries],
+        [[_when(e), e.who, e.action, e.target, e.brief()] for e in entries],
     )
