@@ -34,8 +34,13 @@ def detail_tip(e: AuditEntry) -> str:
     return "\n".join(f"{k}: {v}" for k, v in (e.detail or {}).items())
 
 
+def _target(e: AuditEntry) -> str:
+    # A recipient reads as the message log shows it.
+    return f"+{e.target}" if e.action == "message.send" and e.target.isdigit() else e.target
+
+
 def _texts(e: AuditEntry) -> tuple[str, ...]:
-    return (fmt_when(e.at), e.who, e.action, e.target, e.brief(200))
+    return (fmt_when(e.at), e.who, e.action, _target(e), e.brief(200))
 
 
 class AuditModel(QAbstractTableModel):

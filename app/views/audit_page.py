@@ -86,7 +86,7 @@ class AuditPage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         fm = self.table.fontMetrics()
         samples = ("04 Dec 14:03 CET··", "ana_admin/ana/production··", "template.submit··",
-                   "+000000000000 bulk job 00··")
+                   "+000000000000··")
         for col, sample in enumerate(samples):
             header.resizeSection(col, fm.horizontalAdvance(sample) + 22)
         header.setStretchLastSection(False)

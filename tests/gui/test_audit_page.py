@@ -98,6 +98,8 @@ def test_text_filter_and_tooltips(qtbot: Any, page: AuditPage) -> None:
     assert model.data(target, Qt.ItemDataRole.ToolTipRole) == LONG_TARGET
     who = model.data(model.index(row, WHO), Qt.ItemDataRole.ToolTipRole)
     assert "Profile: acme" in who and "Computer user:" in who and "Database login:" in who
+    send = model.index(_targets(page).index("15550001111"), TARGET)
+    assert model.data(send) == "+15550001111"  # as the message log shows a recipient
     login_row = _targets(page).index("ana")
     assert model.data(model.index(login_row, DETAIL), Qt.ItemDataRole.ToolTipRole) == \
         "role: viewer\nwaba: ['1001']"
