@@ -7,8 +7,11 @@ into that profile's database when it can. The table is append-only (migration 00
 
 from __future__ import annotations
 
-from easymo_core.audit.profile_change import record_for_profile
+from easymo_core.audit.profile_change import record_for_profile, record_profile_removed, record_profile_saved
 from easymo_core.audit.read import AuditEntry, load, since
 from easymo_core.audit.record import ACTIONS, record
 
-__all__ = ["ACTIONS", "AuditEntry", "load", "record", "record_for_profile", "since"]
+__all__ = [
+    "ACTIONS", "AuditEntry", "load", "record", "record_for_profile", "record_profile_removed",
+    "record_profile_saved", "since",
+]

@@ -54,3 +54,29 @@ def record_for_profile(
     finally:
         db.dispose()
     return None
+
+
+def record_profile_saved(profile: Profile, *, existed: bool, secrets: list[str]) -> str | None:
+    """A profile saved (added, or edited when it ``existed``) with the secrets named set
+    along with it, as the console's Settings page does; None when recorded, else why not."""
+    problem = record_for_profile(profile, action="profile.edit" if existed else "profile.add",
+                                 target=profile.name, detail=_described(profile))
+    for kind in secrets if problem is None else []:
+        problem = record_for_profile(profile, action="secret.set", target=profile.name,
+                                     detail={"secret": kind})
+    return problem
+
+
+def record_profile_removed(profile: Profile) -> str | None:
+    """A profile and its secrets removed; None when recorded, else why not."""
+    problem = record_for_profile(profile, action="profile.remove", target=profile.name)
+    if problem is None:
+        problem = record_for_profile(profile, action="secret.delete", target=profile.name,
+                                     detail={"secrets": ["token", "app-secret"]})
+    return problem
+
+
+def _described(profile: Profile) -> dict[str, Any]:
+    """What identifies a profile, without its URL (which may carry a login's password)."""
+    return {"phone_number_id": profile.phone_number_id, "waba_id": profile.waba_id,
+            "graph_url": profile.graph_url}

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import click
 
-from easymo_core.audit import AuditEntry, record_for_profile, since
+from easymo_core.audit import AuditEntry, since
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.cli.since import parse_since
-from easymo_core.config.profile import Profile
 
 DEFAULT_SINCE = timedelta(days=7)
 
 
-def record_change(profile: Profile, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
-    """Record a configuration change in ``profile``'s database, or say on stderr why it
-    was not: the change itself is done and stays done."""
-    problem = record_for_profile(profile, action=action, target=target, detail=detail)
+def audit_note(what: str, problem: str | None) -> None:
+    """Say on stderr that a configuration change was not recorded, and why: the change
+    itself is done and stays done."""
     if problem is not None:
-        click.echo(f"note: {action} not recorded in the audit log ({problem})", err=True)
+        click.echo(f"note: {what} not recorded in the audit log ({problem})", err=True)
 
 
 def _when(entry: AuditEntry) -> str:

@@ -6,7 +6,8 @@ import contextlib
 
 import click
 
-from easymo_core.cli.audit_cmd import record_change
+from easymo_core.audit import record_profile_removed, record_profile_saved
+from easymo_core.cli.audit_cmd import audit_note
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.config import SANDBOX, Profile
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
@@ -114,9 +115,10 @@ def add(
     from easymo_core.storage.engine import parse_url
 
     store = state().store
+    existed = name in store.names()
     if name == SANDBOX:
         raise ConfigError("'sandbox' is the built-in profile", hint="choose another name")
-    if name in store.names() and not replace:
+    if existed and not replace:
         raise ConfigError(f"profile {name!r} exists", hint="pass --replace to overwrite it")
     parse_url(profile_db_url)  # refuse a malformed URL before writing anything
     p = Profile(
@@ -133,10 +135,8 @@ def add(
         fallbacks=fallbacks or FALLBACK_RULES,
         webhook_body_retention_days=webhook_retention_days,
     )
-    existed = name in store.names()
     store.save(p)
-    record_change(p, "profile.edit" if existed else "profile.add", name,
-                  {"phone_number_id": phone_number_id, "waba_id": waba_id, "graph_url": p.graph_url})
+    audit_note("profile change", record_profile_saved(p, existed=existed, secrets=[]))
     if make_active:
         store.use(name)
     click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
@@ -164,9 +164,8 @@ def remove(name: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Remove profile {name!r}?", abort=True)
     store.remove(name)
-    record_change(removed, "profile.remove", name)
     # No keyring means no secrets were stored for it either.
     with contextlib.suppress(SecretsError):
         delete_secrets(name)
-        record_change(removed, "secret.delete", name, {"secrets": ["token", "app-secret"]})
+    audit_note("profile change", record_profile_removed(removed))
     click.echo(f"profile {name!r} removed")

@@ -98,7 +98,7 @@ def test_a_profile_whose_database_is_not_there_yet_is_saved_with_a_note(
     code, out, err = run(capsys, "profile", "add", "prod", "--phone-number-id", "1", "--waba-id", "2",
                          "--db-url", f"sqlite:///{missing}")
     assert code == 0 and "saved" in out
-    assert "profile.add not recorded in the audit log" in err and "does not exist yet" in err
+    assert "profile change not recorded in the audit log" in err and "does not exist yet" in err
     assert not missing.exists()  # recording did not create it
 
 

@@ -115,3 +115,25 @@ def test_a_database_without_the_log_says_so(qtbot: Any, jobs: Any, hub: Any, tmp
         assert p.count_label.text().startswith("Could not load the audit log")
     finally:
         empty.dispose()
+
+
+def test_settings_page_saves_and_deletes_are_recorded(db: Database, memory_keyring: Any) -> None:
+    from app.views.settings_page import _delete, _save
+    from easymo_core.audit import since
+    from easymo_core.config import Profile, ProfileStore
+
+    store = ProfileStore()
+    profile = Profile(name="prod", phone_number_id="123", waba_id="456", db_url=db.url)
+    _save(store, profile, "tok-value-1", None)  # the worker's functions, run here
+    _save(store, profile, None, "app-secret-value")
+    _delete(store, "prod")
+    with db.engine.connect() as conn:
+        found = list(reversed(since(conn, None)))
+    assert [(e.action, e.target, e.detail) for e in found] == [
+        ("profile.add", "prod", {"phone_number_id": "123", "waba_id": "456", "graph_url": profile.graph_url}),
+        ("secret.set", "prod", {"secret": "token"}),
+        ("profile.edit", "prod", {"phone_number_id": "123", "waba_id": "456", "graph_url": profile.graph_url}),
+        ("secret.set", "prod", {"secret": "app-secret"}),
+        ("profile.remove", "prod", None),
+        ("secret.delete", "prod", {"secrets": ["token", "app-secret"]}),
+    ]
