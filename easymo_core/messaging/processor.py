@@ -456,9 +456,11 @@ def _audited(
 ) -> dict[str, Any]:
     """What the audit entry of a send says besides the recipient: the row and the key that
     find its wamid and outcome in the message log; never the text."""
-    detail: dict[str, Any] = {"message_id": row_id, "idempotency_key": key, "type": kind, "source": source}
+    # What a reader scans for first; the long key last.
+    detail: dict[str, Any] = {"type": kind}
     if template:
         detail["template"] = f"{template[0]} ({template[1]})"
+    detail.update(source=source, message_id=row_id, idempotency_key=key)
     return detail
 
 
