@@ -1,8 +1,10 @@
 """Settings: create and edit profiles, store their secrets in the keyring, test them.
 
-The token and app secret fields are write-only: they start empty, say whether the keyring
-holds a value, and are cleared once saved. Saving and testing run in workers (a keyring
-over D-Bus or a slow Graph API must not freeze the window).
+The token, app secret and database password fields are write-only: they start empty, say
+whether the keyring holds a value, and are cleared once saved. The database URL shows a
+password written into it masked, and saving moves such a password to the keyring. Saving
+and testing run in workers (a keyring over D-Bus or a slow Graph API must not freeze the
+window).
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from app.widgets.spinner import Spinner
 from app.workers import Jobs
 from easymo_core.cloudapi.limits import MAX_MESSAGES_PER_SECOND
 from easymo_core.config import SANDBOX, Profile, ProfileStore
+from easymo_core.config.db_login import inline_password, login_name, without_password
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
 from easymo_core.secrets import has_secret, set_secret
+from easymo_core.storage.engine import safe_url
 
 TestConnection = Callable[[Profile, "str | None"], Any]
 NEW = "+ New profile"
@@ -60,8 +64,9 @@ _TIERS = {
 }
 
 
-def _secret_state(profile: Profile) -> tuple[bool, bool]:
-    return has_secret(profile, "token"), has_secret(profile, "app-secret")
+def _secret_state(profile: Profile) -> tuple[bool, bool, bool]:
+    return (has_secret(profile, "token"), has_secret(profile, "app-secret"),
+            bool(login_name(profile.db_url)) and has_secret(profile, "db-password"))
 
 
 class SettingsPage(Page):
@@ -207,6 +212,18 @@ class SettingsPage(Page):
         self.waba_id.setPlaceholderText("WhatsApp Business Account (WABA) id, in WhatsApp Manager")
         self.db_url = QLineEdit()
         self.db_url.setPlaceholderText("postgresql://user@host:5432/easymo  or  sqlite:///path")
+        self.db_url.setObjectName("DbUrlField")
+        self.db_url.setToolTip("The database login goes in the URL; its password in the field "
+                               "below (kept in the OS keyring), never in the URL")
+        self.db_url.textChanged.connect(self._db_url_edited)
+        self.db_password = QLineEdit()
+        self.db_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.db_password.setObjectName("DbPasswordField")
+        self.db_password.setAccessibleName("Database password (write only)")
+        self.db_password_state = QLabel("")
+        self.db_password_state.setObjectName("Hint")
+        self.db_password_state.setWordWrap(True)
+        self.db_password_row = _stack(self.db_password, self.db_password_state)
         self.verify_token = QLineEdit()
         self.verify_token.setPlaceholderText("Webhook verify token (not a secret key)")
         self.mps = QDoubleSpinBox()
@@ -235,7 +252,7 @@ class SettingsPage(Page):
         self.app_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.app_secret.setObjectName("AppSecretField")
         self.app_secret.setAccessibleName("App secret (write only)")
-        for w in (self.token, self.app_secret):
+        for w in (self.token, self.app_secret, self.db_password):
             # Never offer the stored value back, not even through copy or drag.
             w.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
             w.setDragEnabled(False)
@@ -249,6 +266,8 @@ class SettingsPage(Page):
         form.addRow("Phone-number id", self.phone_number_id)
         form.addRow("Business account id", self.waba_id)
         form.addRow("Database URL", self.db_url)
+        form.addRow("Database password", self.db_password_row)
+        self.db_password_label = form.labelForField(self.db_password_row)
         form.addRow("Verify token", self.verify_token)
         form.addRow("Sending pace", self.mps)
         form.addRow("Failure alert", self.alert_error_rate)
@@ -382,7 +401,9 @@ class SettingsPage(Page):
         self.graph_version.setText("" if new else p.graph_version)
         self.phone_number_id.setText(p.phone_number_id)
         self.waba_id.setText(p.waba_id)
-        self.db_url.setText(p.db_url)
+        # A password written into the URL shows masked; saving puts it in the keyring.
+        self.db_url.setText(safe_url(p.db_url) if p.db_url else "")
+        self._db_url_edited(self.db_url.text())
         self.verify_token.setText(p.verify_token)
         self.mps.setValue(p.messages_per_second)
         self.alert_error_rate.setValue(100 * p.alert_error_rate)
@@ -390,12 +411,13 @@ class SettingsPage(Page):
         for rule, check in self.fallbacks.items():
             check.setChecked(rule in p.fallbacks)
         for w in (self.graph_url, self.graph_version, self.phone_number_id, self.waba_id,
-                  self.db_url, self.verify_token, self.token, self.app_secret):
+                  self.db_url, self.verify_token, self.token, self.app_secret, self.db_password):
             w.setReadOnly(sandbox)
         for spin in (self.mps, self.alert_error_rate, self.alert_lag):
             spin.setEnabled(not sandbox)
         self.token.clear()
         self.app_secret.clear()
+        self.db_password.clear()
         self.save_button.setEnabled(not sandbox)
         self.delete_button.setEnabled(not sandbox and not new)
         self.use_button.setEnabled(not new and p.name != self.active)
@@ -403,16 +425,43 @@ class SettingsPage(Page):
         if sandbox:
             self._secrets_known(True, True, sandbox=True)
         elif new:
-            self._secrets_known(False, False)
+            self._secrets_known(False, False, False)
         else:
             self.token_state.setText("Checking the keyring…")
             self.token_state.show()
             self.secret_state.setText("")
+            self.db_password_state.setText("Checking the keyring…" if login_name(p.db_url) else "")
             self.jobs.submit(_secret_state, p, name="keyring check", owner=self, quiet=True,
                              on_result=lambda s: self._secrets_known(*s),
                              on_error=self._keyring_failed)
 
-    def _secrets_known(self, token: bool, secret: bool, *, sandbox: bool = False) -> None:
+    def _db_url_edited(self, text: str) -> None:
+        """The password field is for a PostgreSQL login: shown only when the URL names one."""
+        login = login_name(text.strip())
+        visible = bool(login)
+        self.db_password_row.setVisible(visible)
+        if self.db_password_label is not None:
+            self.db_password_label.setVisible(visible)
+        if login:
+            self.db_password.setToolTip(f"The password of database login {login}; kept in the OS "
+                                        "keyring, never in the profile file")
+
+    def _secrets_known(self, token: bool, secret: bool, db_password: bool = False, *,
+                       sandbox: bool = False) -> None:
+        login = login_name(self.current.db_url) if self.current is not None else ""
+        if login and self.current is not None and inline_password(self.current.db_url):
+            self.db_password.setPlaceholderText("Written in the URL — Save moves it to the keyring")
+            self.db_password_state.setText("⚠ The password is in the profile file: Save moves it "
+                                           "to the OS keyring")
+        elif login:
+            self.db_password.setPlaceholderText("Stored in the keyring — type to replace it"
+                                                if db_password else f"Password of login {login}")
+            self.db_password_state.setText(
+                f"✓ Password of login {login} stored in the OS keyring" if db_password
+                else f"No password stored for login {login}")
+        else:
+            self.db_password.setPlaceholderText("Password of the login named in the URL")
+            self.db_password_state.setText("")
         if sandbox:
             self.token.setPlaceholderText("Fixed sandbox value, not a secret")
             self.app_secret.setPlaceholderText("Fixed sandbox value, not a secret")
@@ -442,7 +491,7 @@ class SettingsPage(Page):
             "graph_version": self.graph_version.text().strip() or DEFAULT_GRAPH_VERSION,
             "phone_number_id": self.phone_number_id.text().strip(),
             "waba_id": self.waba_id.text().strip(),
-            "db_url": self.db_url.text().strip(),
+            "db_url": self._typed_db_url(base),
             "verify_token": self.verify_token.text().strip(),
             "messages_per_second": float(self.mps.value()),
             "alert_error_rate": round(float(self.alert_error_rate.value()) / 100, 4),
@@ -455,6 +504,18 @@ class SettingsPage(Page):
         profile.validate()
         return profile
 
+    def _typed_db_url(self, base: Profile) -> str:
+        """The URL as typed; the masked password shown for the stored URL stands for itself."""
+        typed = self.db_url.text().strip()
+        if base.db_url and typed == safe_url(base.db_url):
+            return base.db_url
+        stored = inline_password(base.db_url) if base.db_url else None
+        if stored is not None and inline_password(typed) == "***":  # host or name edited around it
+            from sqlalchemy.engine import make_url
+
+            return make_url(typed).set(password=stored).render_as_string(hide_password=False)
+        return typed
+
     # -- actions ---------------------------------------------------------------------
     def save(self) -> None:
         self.banner.hide()
@@ -465,9 +526,16 @@ class SettingsPage(Page):
             return
         token = self.token.text().strip() or None
         secret = self.app_secret.text().strip() or None
+        db_password = self.db_password.text() or None
+        inline = inline_password(profile.db_url)
+        if inline is not None:  # the profile file keeps the login, the keyring its password
+            from dataclasses import replace
+
+            profile = replace(profile, db_url=without_password(profile.db_url))
+            db_password = db_password or inline
         self.save_button.setEnabled(False)
         self.save_spinner.start()
-        self.jobs.submit(_save, self.store, profile, token, secret, name="save profile",
+        self.jobs.submit(_save, self.store, profile, token, secret, db_password, name="save profile",
                          owner=self, on_result=self._saved, on_error=self._save_failed)
 
     def _saved(self, profile: Profile) -> None:
@@ -475,6 +543,7 @@ class SettingsPage(Page):
         self.save_button.setEnabled(True)
         self.token.clear()
         self.app_secret.clear()
+        self.db_password.clear()
         self.hub.success(f"Profile {profile.name} saved",
                          "Secrets are in the OS keyring." if not profile.is_sandbox else "")
         self.current = profile
@@ -564,8 +633,14 @@ def _stack(edit: QLineEdit, state: QLabel) -> QWidget:
 
 
 def _save(store: ProfileStore, profile: Profile, token: str | None,
+<<<<<<< HEAD
           secret: str | None) -> Profile:
     existed = profile.name in store.names()
+=======
+          secret: str | None, db_password: str | None = None) -> Profile:
+    if db_password:  # first: a keyring that refuses leaves the profile file as it was
+        set_secret(profile.name, "db-password", db_password)
+>>>>>>> login
     store.save(profile)
     if token:
         set_secret(profile.name, "token", token)

@@ -10,6 +10,7 @@ from easymo_core.audit import record_profile_removed, record_profile_saved
 from easymo_core.cli.audit_cmd import audit_note
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.config import SANDBOX, Profile
+from easymo_core.config.db_login import inline_password, login_name
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
 from easymo_core.secrets import has_secret
 from easymo_core.storage.engine import safe_url
@@ -64,6 +65,11 @@ def show(name: str | None, as_json: bool) -> None:
     info = _describe(p, st.store.active_name())
     info["access_token"] = "set" if has_secret(p, "token") else "missing"
     info["app_secret"] = "set" if has_secret(p, "app-secret") else "missing"
+    if login_name(p.db_url):
+        info["db_login"] = login_name(p.db_url)
+        info["db_password"] = ("in the URL (move it: see `easymo profile add --help`)"
+                               if inline_password(p.db_url)
+                               else "set" if has_secret(p, "db-password") else "missing")
     if as_json:
         emit_json(info)
         return
@@ -95,6 +101,8 @@ def show(name: str | None, as_json: bool) -> None:
               help="Days raw webhook bodies (customers' texts) are kept once ingested; 0 keeps them.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 @click.option("--replace", is_flag=True, help="Overwrite an existing profile of that name.")
+@click.option("--password-to-keyring", "move_password", is_flag=True,
+              help="A password written in --db-url goes to the OS keyring, not the profile file.")
 def add(
     name: str,
     graph_url: str,
@@ -109,6 +117,7 @@ def add(
     webhook_retention_days: int,
     make_active: bool,
     replace: bool,
+    move_password: bool,
 ) -> None:
     """Add a real profile. Store its secrets with `easymo secrets set`."""
     from easymo_core.errors import ConfigError
@@ -121,6 +130,7 @@ def add(
     if existed and not replace:
         raise ConfigError(f"profile {name!r} exists", hint="pass --replace to overwrite it")
     parse_url(profile_db_url)  # refuse a malformed URL before writing anything
+    profile_db_url, moved = _password_out_of_url(name, profile_db_url, move_password)
     p = Profile(
         name=name,
         kind="real",
@@ -135,12 +145,41 @@ def add(
         fallbacks=fallbacks or FALLBACK_RULES,
         webhook_body_retention_days=webhook_retention_days,
     )
+    if moved is not None:  # first: without a keyring the profile is not saved half-done
+        from easymo_core.secrets import set_secret
+
+        set_secret(name, "db-password", moved)
     store.save(p)
     audit_note("profile change", record_profile_saved(p, existed=existed, secrets=[]))
     if make_active:
         store.use(name)
     click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
+    if moved is not None:
+        click.echo("the database password is in the OS keyring, not in the profile file")
     click.echo(f"next: easymo secrets set token --profile {name}")
+
+
+def _password_out_of_url(name: str, db_url: str, move: bool) -> tuple[str, str | None]:
+    """(URL to save, password to store in the keyring or None). A URL that carries its
+    password keeps working, but the password would sit in profiles.toml: say so, and move it
+    when asked (--password-to-keyring, or yes at the prompt on a terminal)."""
+    from easymo_core.cli.context import stdin_is_tty
+    from easymo_core.config.db_login import inline_password, without_password
+
+    password = inline_password(db_url)
+    if password is None:
+        return db_url, None
+    if not move:
+        click.echo(
+            "warning: the database URL carries a password, which would be stored in the profile "
+            "file; keep it in the OS keyring instead: pass --password-to-keyring, or save the URL "
+            f"without it and run `easymo --profile {name} secrets set db-password`",
+            err=True,
+        )
+        move = stdin_is_tty() and click.confirm("Move the password to the OS keyring now?", default=True)
+    if not move:
+        return db_url, None
+    return without_password(db_url), password
 
 
 @profile.command()

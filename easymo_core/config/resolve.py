@@ -21,7 +21,8 @@ ENV_FIELDS: dict[str, str] = {
     "EASYMO_APP_ID": "app_id",
     "EASYMO_VERIFY_TOKEN": "verify_token",
 }
-SECRET_ENV = {"token": "EASYMO_ACCESS_TOKEN", "app-secret": "EASYMO_APP_SECRET"}
+SECRET_ENV = {"token": "EASYMO_ACCESS_TOKEN", "app-secret": "EASYMO_APP_SECRET",
+              "db-password": "EASYMO_DB_PASSWORD"}
 
 
 def resolve_profile(

@@ -21,9 +21,10 @@ from easymo_core.config.resolve import SECRET_ENV
 from easymo_core.errors import SecretsError
 from easymo_core.logs.redact import register_secret
 
-SecretKind = Literal["token", "app-secret"]
+SecretKind = Literal["token", "app-secret", "db-password"]
 SERVICE = "easymo-console"
-_LABEL = {"token": "access token", "app-secret": "app secret"}
+KINDS: tuple[SecretKind, ...] = ("token", "app-secret", "db-password")
+_LABEL = {"token": "access token", "app-secret": "app secret", "db-password": "database password"}
 # Backends that either store nothing or store in plain text: never acceptable.
 _REFUSED_BACKENDS = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
@@ -41,7 +42,8 @@ def _backend() -> keyring.backend.KeyringBackend:
         raise SecretsError(
             "no OS keyring is available on this machine (no Secret Service, KWallet, macOS "
             "Keychain or Windows Credential Locker)",
-            hint="on a server set EASYMO_ACCESS_TOKEN and EASYMO_APP_SECRET in the environment",
+            hint="on a server set EASYMO_ACCESS_TOKEN, EASYMO_APP_SECRET and EASYMO_DB_PASSWORD "
+            "in the environment",
         )
     return backend
 
@@ -52,7 +54,7 @@ def get_secret(profile: Profile, kind: SecretKind, env: Mapping[str, str] | None
     if from_env:
         register_secret(from_env)
         return from_env
-    if profile.is_sandbox:
+    if profile.is_sandbox and kind != "db-password":
         # Fixed, non-secret values of the local stand-in.
         return sd.SANDBOX_TOKEN if kind == "token" else sd.SANDBOX_APP_SECRET
     try:
@@ -95,8 +97,18 @@ def set_secret(profile_name: str, kind: SecretKind, value: str) -> None:
 
 
 def delete_secrets(profile_name: str) -> None:
-    """Remove both secrets of a profile; missing ones are fine."""
+    """Remove every secret of a profile; missing ones are fine."""
     backend = _backend()
-    for kind in ("token", "app-secret"):
+    for kind in KINDS:
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             backend.delete_password(SERVICE, _username(profile_name, kind))
+
+
+def db_password(profile: Profile, env: Mapping[str, str] | None = None) -> str | None:
+    """The database password of ``profile``'s login (EASYMO_DB_PASSWORD, else the keyring), or
+    None when neither holds one: a login the server trusts without a password (the owner on
+    a local socket, say) needs none, and a missing one is the server's to refuse."""
+    try:
+        return get_secret(profile, "db-password", env)
+    except SecretsError:
+        return None

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from easymo_core.errors import DatabaseError
+from easymo_core.logs.redact import register_secret
 from easymo_core.private_files import ensure_private_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -108,9 +109,14 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with this project's settings; nothing is connected yet."""
+def create_db_engine(url: str, *, password: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with this project's settings; nothing is connected yet.
+
+    ``password`` (PostgreSQL) goes to the driver at connect time, not into the URL: the URL is
+    shown in messages and the engine's repr, the password never is."""
     parsed = parse_url(url)
+    if parsed.password:
+        register_secret(str(parsed.password))  # an inline password: redacted from every log line
     if parsed.get_backend_name() == "sqlite":
         # A URI filename (file:...?mode=ro) names an existing file; creating its
         # "parent" would make a stray "file:" folder in the working directory.
@@ -125,6 +131,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "easymo"})
+    if password and not parsed.password:
+        register_secret(password)
+        kwargs["connect_args"] = {**kwargs["connect_args"], "password": password}
     return create_engine(parsed, **kwargs)
 
 
@@ -163,10 +172,17 @@ def explain_operational_error(err: BaseException, url: str) -> DatabaseError:
             f"cannot reach PostgreSQL at {where} ({text_})",
             hint="check that the server runs and the host and port are right",
         )
-    if "password authentication failed" in low or "authentication" in low:
+    if "password authentication failed" in low or "no password supplied" in low:
+        login = _login_of(url)
+        return DatabaseError(
+            f"the database refused the password for login {login}" if "failed" in low
+            else f"the database asks a password for login {login} and none is stored",
+            hint="run `easymo secrets set db-password`",
+        )
+    if "authentication" in low:
         return DatabaseError(
             f"PostgreSQL refused the login for {where}",
-            hint="check the user name and password in the database URL",
+            hint="check the user name in the database URL and the server's pg_hba.conf",
         )
     if "does not exist" in low and "database" in low:
         return DatabaseError(
@@ -176,12 +192,19 @@ def explain_operational_error(err: BaseException, url: str) -> DatabaseError:
     return DatabaseError(f"database error on {where}: {text_}")
 
 
-class Database:
-    """An engine and its session factory for one URL."""
+def _login_of(url: str) -> str:
+    try:
+        return make_url(url).username or "(none)"
+    except exc.ArgumentError:
+        return "(unknown)"
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+
+class Database:
+    """An engine and its session factory for one URL (``password``: see create_db_engine)."""
+
+    def __init__(self, url: str, *, password: str | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = create_db_engine(url, **engine_kwargs)
+        self.engine = create_db_engine(url, password=password, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -1,7 +1,7 @@
 """The audit log: who sent, submitted, changed a profile, a secret, a login or the roles
 
 Revision ID: 0013_audit_log
-Revises: 0010_exact_latency_bins
+Revises: 0012_roles_rls
 Create Date: 2026-12-04 13:00:00.000000
 
 ``audit_log`` is append-only: on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE
