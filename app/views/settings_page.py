@@ -633,14 +633,10 @@ def _stack(edit: QLineEdit, state: QLabel) -> QWidget:
 
 
 def _save(store: ProfileStore, profile: Profile, token: str | None,
-<<<<<<< HEAD
-          secret: str | None) -> Profile:
-    existed = profile.name in store.names()
-=======
           secret: str | None, db_password: str | None = None) -> Profile:
+    existed = profile.name in store.names()
     if db_password:  # first: a keyring that refuses leaves the profile file as it was
         set_secret(profile.name, "db-password", db_password)
->>>>>>> login
     store.save(profile)
     if token:
         set_secret(profile.name, "token", token)
@@ -649,7 +645,8 @@ def _save(store: ProfileStore, profile: Profile, token: str | None,
     from easymo_core.audit import record_profile_saved
 
     _audited(record_profile_saved(profile, existed=existed,
-                                  secrets=[k for k, v in (("token", token), ("app-secret", secret)) if v]))
+                                  secrets=[k for k, v in (("token", token), ("app-secret", secret),
+                                                                   ("db-password", db_password)) if v]))
     return profile
 
 
