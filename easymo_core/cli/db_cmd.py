@@ -19,7 +19,7 @@ def upgrade(target: str) -> None:
     """Create or upgrade the schema of the profile's database."""
     database = state().database(check_schema=False)
     before = migrate.status(database)
-    after = migrate.upgrade(database, target)
+    after = migrate.upgrade(database, target, accounts=state().store.accounts())
     if before.current == after.current:
         click.echo(f"already at {after.current} ({database.dialect})")
     else:

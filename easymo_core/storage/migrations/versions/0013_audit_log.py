@@ -1,7 +1,7 @@
 """The audit log: who sent, submitted, changed a profile, a secret, a login or the roles
 
 Revision ID: 0013_audit_log
-Revises: 0010_exact_latency_bins
+Revises: 0011_accounts
 Create Date: 2026-12-04 13:00:00.000000
 
 ``audit_log`` is append-only: on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE
@@ -18,7 +18,7 @@ from alembic import op
 from easymo_core.storage import frozen_sql
 
 revision = "0013_audit_log"
-down_revision = "0010_exact_latency_bins"
+down_revision = "0011_accounts"
 branch_labels = None
 depends_on = None
 
