@@ -565,18 +565,37 @@ def _stack(edit: QLineEdit, state: QLabel) -> QWidget:
 
 def _save(store: ProfileStore, profile: Profile, token: str | None,
           secret: str | None) -> Profile:
+    existed = profile.name in store.names()
     store.save(profile)
     if token:
         set_secret(profile.name, "token", token)
     if secret:
         set_secret(profile.name, "app-secret", secret)
+    from easymo_core.audit import record_profile_saved
+
+    _audited(record_profile_saved(profile, existed=existed,
+                                  secrets=[k for k, v in (("token", token), ("app-secret", secret)) if v]))
     return profile
 
 
 def _delete(store: ProfileStore, name: str) -> None:
     from easymo_core.secrets import delete_secrets
 
+    removed = store.get(name)
     store.remove(name)
     # No keyring means nothing was stored there either.
     with contextlib.suppress(Exception):
         delete_secrets(name)
+    from easymo_core.audit import record_profile_removed
+
+    _audited(record_profile_removed(removed))
+
+
+def _audited(problem: str | None) -> None:
+    """The change stands whether or not its audit entry could be written (a new profile's
+    database may not exist yet); the log file says when it was not."""
+    if problem is not None:
+        import logging
+
+        logging.getLogger("easymo.console").warning("profile change not recorded in the audit log: %s",
+                                                    problem)
