@@ -8,6 +8,7 @@ shared database's schema changes); this is the admin deciding, from the console,
 from __future__ import annotations
 
 from easymo_core.config import Profile
+from easymo_core.config.store import ProfileStore
 from easymo_core.errors import DatabaseError
 from easymo_core.storage import migrate
 from easymo_core.storage.migrate import SchemaStatus
@@ -36,7 +37,7 @@ def create_tables(profile: Profile) -> SchemaStatus:
     """Bring the schema of ``profile``'s database to this easymo's version."""
     db = open_database(profile, check_schema=False)
     try:
-        return migrate.upgrade(db)
+        return migrate.upgrade(db, accounts=ProfileStore().accounts())
     except Exception as exc:
         text = str(exc).lower()
         if any(word in text for word in _REFUSALS):

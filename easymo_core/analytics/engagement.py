@@ -32,10 +32,11 @@ INBOUND_SERIES_SQL = text(
 )
 # Contacts who wrote since the start: ix_contacts_last_inbound makes it an index range count.
 ACTIVE_NOW_SQL = text("SELECT COUNT(*) FROM contacts WHERE last_inbound_at >= :start")
-# A range in the past: contacts with a session started in it in which they wrote.
+# A range in the past: contacts with a session started in it in which they wrote (a contact
+# is a person in one account, as the contacts table keys it).
 ACTIVE_RANGE_SQL = text(
-    "SELECT COUNT(DISTINCT contact_wa_id) FROM conversation_sessions "
-    "WHERE started_at >= :start AND started_at < :end AND messages_in > 0"
+    "SELECT COUNT(*) FROM (SELECT DISTINCT waba_id, contact_wa_id FROM conversation_sessions "
+    "WHERE started_at >= :start AND started_at < :end AND messages_in > 0) AS active"
 )
 # Contacts whose latest message either way is since the start, by score decile: a scan of
 # contacts, kept as the plain queries' baseline (the dashboard reads score_rollups).

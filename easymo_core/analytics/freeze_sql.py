@@ -3,9 +3,10 @@
 ``python -m easymo_core.analytics.freeze_sql REVISION``
 
 Writes storage/migrations/sql/REVISION/ (create_triggers and drop_triggers per dialect,
-rebuild_delivery and rebuild_daily for both). A migration that changes what the generators
-produce freezes its files once, when it is written; tests/storage/test_frozen_sql.py then
-holds the generators to them. Here, not in storage/, because the rebuild lives in analytics.
+rebuild_delivery, rebuild_daily and rebuild_conversations for both). A migration that
+changes what the generators produce freezes its files once, when it is written;
+tests/storage/test_frozen_sql.py then holds the generators to them. Here, not in storage/,
+because the rebuild lives in analytics.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def freeze(revision: str) -> list[Path]:
     what = "figures rebuilt set-based from messages"
     steps.append(("rebuild_delivery", None, rebuild.delivery_statements(), f"rebuild_delivery: {what}"))
     steps.append(("rebuild_daily", None, rebuild.daily_statements(), f"rebuild_daily: {what}"))
+    steps.append(("rebuild_conversations", None, rebuild.conversation_statements(":gap_ms"),
+                  f"rebuild_conversations: {what}"))
     written = []
     for step, only, statements, about in steps:
         path = folder / (f"{step}.{only}.sql" if only else f"{step}.sql")

@@ -134,11 +134,14 @@ def pull_meta_analytics(services: Any, since: datetime, until: datetime) -> Pull
     part("pricing", pricing)
     part("templates", templates)
     if rows:
+        # Meta answers for the profile's account (its WABA; the messages part, its number).
+        for row in rows:
+            row["waba_id"] = profile.waba_id or ""
         with db.engine.begin() as conn:
             stmt = upsert(conn, meta_t)
             conn.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=["kind", "key", "start"],
+                    index_elements=["waba_id", "kind", "key", "start"],
                     set_={
                         "end": stmt.excluded.end,
                         "values": stmt.excluded["values"],

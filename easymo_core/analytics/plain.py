@@ -112,7 +112,8 @@ ACTIVITY_SQL = text(
     "SUM(CASE WHEN m.direction = 'in' THEN COALESCE(m.response_ms, 0) ELSE 0 END) AS user_ms, "
     "SUM(CASE WHEN m.direction = 'out' AND m.response_ms IS NOT NULL THEN 1 ELSE 0 END) AS biz, "
     "SUM(CASE WHEN m.direction = 'out' THEN COALESCE(m.response_ms, 0) ELSE 0 END) AS biz_ms, "
-    "COUNT(DISTINCT CASE WHEN m.direction = 'in' THEN m.contact_wa_id END) AS active "
+    # A contact is a person in one account (the contacts table's key).
+    "COUNT(DISTINCT CASE WHEN m.direction = 'in' THEN m.waba_id || ':' || m.contact_wa_id END) AS active "
     f"FROM messages m WHERE {RANGE} AND (m.direction = 'in' OR m.wamid IS NOT NULL)"
 )
 SESSIONS_SQL = text(

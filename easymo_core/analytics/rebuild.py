@@ -65,9 +65,9 @@ def daily_statements() -> list[str]:
         f"{_daily_insert('error_rollups_daily', error_key_cols, ['failures'])}, SUM(failures) "
         f"FROM error_rollups GROUP BY {_positions(error_key_cols)} HAVING SUM(failures) <> 0",
         "DELETE FROM score_rollups",
-        "INSERT INTO score_rollups (hour_start, decile, contacts, score_sum) "
-        f"SELECT ({act} / {HOUR_MS}) * {HOUR_MS}, {decile_sql('engagement_score')}, COUNT(*), "
-        f"SUM(engagement_score) FROM contacts WHERE {act} IS NOT NULL GROUP BY 1, 2",
+        "INSERT INTO score_rollups (hour_start, waba_id, decile, contacts, score_sum) "
+        f"SELECT ({act} / {HOUR_MS}) * {HOUR_MS}, waba_id, {decile_sql('engagement_score')}, COUNT(*), "
+        f"SUM(engagement_score) FROM contacts WHERE {act} IS NOT NULL GROUP BY 1, 2, 3",
     ]
 
 
@@ -149,64 +149,70 @@ def rebuild_conversations(conn: Connection) -> None:
 
 
 def conversation_statements(gap_ms: str) -> list[str]:
-    """``gap_ms``: the session gap as SQL (a number, or the frozen files' ``:gap_ms``)."""
+    """``gap_ms``: the session gap as SQL (a number, or the frozen files' ``:gap_ms``).
+
+    Per contact of one account (waba_id, contact_wa_id): a person writing to two accounts
+    has two threads, each with its own sessions and response times.
+    """
     return [
         "DROP TABLE IF EXISTS easymo_conv",
         # One row per message that joined a conversation, with its response and session number.
         "CREATE TEMPORARY TABLE easymo_conv AS "
-        "SELECT id, contact_wa_id, direction, created_at, updated_at, resp, new_s, "
-        "SUM(new_s) OVER (PARTITION BY contact_wa_id ORDER BY created_at, id "
+        "SELECT id, waba_id, contact_wa_id, direction, created_at, updated_at, resp, new_s, "
+        "SUM(new_s) OVER (PARTITION BY waba_id, contact_wa_id ORDER BY created_at, id "
         "ROWS UNBOUNDED PRECEDING) AS sn FROM ("
-        "SELECT id, contact_wa_id, direction, created_at, updated_at, "
+        "SELECT id, waba_id, contact_wa_id, direction, created_at, updated_at, "
         "CASE WHEN pdir IS NOT NULL AND pdir <> direction THEN created_at - pts END AS resp, "
         f"CASE WHEN pts IS NULL OR created_at - pts > {gap_ms} THEN 1 ELSE 0 END AS new_s FROM ("
-        "SELECT id, contact_wa_id, direction, created_at, updated_at, "
+        "SELECT id, waba_id, contact_wa_id, direction, created_at, updated_at, "
         "LAG(direction) OVER w AS pdir, LAG(created_at) OVER w AS pts FROM messages "
         "WHERE direction = 'in' OR wamid IS NOT NULL "
-        "WINDOW w AS (PARTITION BY contact_wa_id ORDER BY created_at, id)) AS a) AS b",
-        "CREATE INDEX easymo_conv_session ON easymo_conv (contact_wa_id, sn)",
-        "INSERT INTO contacts (wa_id, first_seen_at, last_inbound_at, last_outbound_at, messages_in, "
-        "messages_out, replies, engagement_score, updated_at) "
-        "SELECT contact_wa_id, MIN(created_at), "
+        "WINDOW w AS (PARTITION BY waba_id, contact_wa_id ORDER BY created_at, id)) AS a) AS b",
+        "CREATE INDEX easymo_conv_session ON easymo_conv (waba_id, contact_wa_id, sn)",
+        "INSERT INTO contacts (waba_id, wa_id, first_seen_at, last_inbound_at, last_outbound_at, "
+        "messages_in, messages_out, replies, engagement_score, updated_at) "
+        "SELECT waba_id, contact_wa_id, MIN(created_at), "
         "MAX(CASE WHEN direction = 'in' THEN created_at END), "
         "MAX(CASE WHEN direction = 'out' THEN created_at END), "
         "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), 0.0, MAX(updated_at) "
-        "FROM easymo_conv GROUP BY contact_wa_id "
-        "ON CONFLICT (wa_id) DO UPDATE SET first_seen_at = excluded.first_seen_at, "
+        "FROM easymo_conv GROUP BY waba_id, contact_wa_id "
+        "ON CONFLICT (waba_id, wa_id) DO UPDATE SET first_seen_at = excluded.first_seen_at, "
         "last_inbound_at = excluded.last_inbound_at, last_outbound_at = excluded.last_outbound_at, "
         "messages_in = excluded.messages_in, messages_out = excluded.messages_out, "
         "replies = excluded.replies",
         f"UPDATE contacts SET engagement_score = {ENGAGEMENT_SQL}",
-        "INSERT INTO conversation_sessions (contact_wa_id, started_at, last_message_at, messages_in, "
-        "messages_out, duration_ms, user_response_ms_sum, user_response_count, "
+        "INSERT INTO conversation_sessions (waba_id, contact_wa_id, started_at, last_message_at, "
+        "messages_in, messages_out, duration_ms, user_response_ms_sum, user_response_count, "
         "business_response_ms_sum, business_response_count) "
-        "SELECT contact_wa_id, MIN(created_at), MAX(created_at), "
+        "SELECT waba_id, contact_wa_id, MIN(created_at), MAX(created_at), "
         "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), MAX(created_at) - MIN(created_at), "
         "SUM(CASE WHEN direction = 'in' THEN COALESCE(resp, 0) ELSE 0 END), "
         "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' THEN COALESCE(resp, 0) ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' AND resp IS NOT NULL THEN 1 ELSE 0 END) "
-        "FROM easymo_conv GROUP BY contact_wa_id, sn ORDER BY MIN(created_at), contact_wa_id",
-        # A contact's sessions never share a start time, so (contact, start) names a session.
+        "FROM easymo_conv GROUP BY waba_id, contact_wa_id, sn "
+        "ORDER BY MIN(created_at), waba_id, contact_wa_id",
+        # A contact's sessions never share a start time, so (account, contact, start) names a session.
         "UPDATE messages SET response_ms = c.resp, session_id = s.id "
         "FROM easymo_conv c, conversation_sessions s, "
-        "(SELECT contact_wa_id, sn, MIN(created_at) AS st FROM easymo_conv "
-        "GROUP BY contact_wa_id, sn) k "
-        "WHERE messages.id = c.id AND k.contact_wa_id = c.contact_wa_id AND k.sn = c.sn "
-        "AND s.contact_wa_id = k.contact_wa_id AND s.started_at = k.st",
+        "(SELECT waba_id, contact_wa_id, sn, MIN(created_at) AS st FROM easymo_conv "
+        "GROUP BY waba_id, contact_wa_id, sn) k "
+        "WHERE messages.id = c.id AND k.waba_id = c.waba_id AND k.contact_wa_id = c.contact_wa_id "
+        "AND k.sn = c.sn AND s.waba_id = k.waba_id AND s.contact_wa_id = k.contact_wa_id "
+        "AND s.started_at = k.st",
         "DELETE FROM activity_rollups",
-        "INSERT INTO activity_rollups (hour_start, messages_in, messages_out, sessions_started, "
+        "INSERT INTO activity_rollups (hour_start, waba_id, messages_in, messages_out, sessions_started, "
         "user_responses, user_response_ms_sum, business_responses, business_response_ms_sum) "
-        f"SELECT {hour_sql('easymo_conv')} AS h, "
+        f"SELECT {hour_sql('easymo_conv')} AS h, waba_id, "
         "SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), SUM(new_s), "
         "SUM(CASE WHEN direction = 'in' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'in' THEN COALESCE(resp, 0) ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' AND resp IS NOT NULL THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN direction = 'out' THEN COALESCE(resp, 0) ELSE 0 END) "
-        "FROM easymo_conv GROUP BY 1",
+        "FROM easymo_conv GROUP BY 1, 2",
         "DROP TABLE easymo_conv",
     ]

@@ -5,12 +5,18 @@ from __future__ import annotations
 import click
 
 from easymo_core.cli.context import emit_json, state
+from easymo_core.cli.db_users_cmd import roles, user
+from easymo_core.roles import grants
 from easymo_core.storage import migrate
 
 
 @click.group()
 def db() -> None:
-    """The shared database: schema version and migrations."""
+    """The shared database: schema version, migrations, roles and logins."""
+
+
+db.add_command(roles)
+db.add_command(user)
 
 
 @db.command()
@@ -19,11 +25,15 @@ def upgrade(target: str) -> None:
     """Create or upgrade the schema of the profile's database."""
     database = state().database(check_schema=False)
     before = migrate.status(database)
-    after = migrate.upgrade(database, target)
+    after = migrate.upgrade(database, target, accounts=state().store.accounts())
     if before.current == after.current:
         click.echo(f"already at {after.current} ({database.dialect})")
     else:
         click.echo(f"upgraded {before.current or 'empty database'} -> {after.current} ({database.dialect})")
+    # Grants are deployment state: a table this migration added is covered at once.
+    applied = grants.reapply_if_set_up(database.engine)
+    if applied is not None:
+        click.echo(f"grants of the group roles applied again ({len(applied)} grants)")
 
 
 @db.command()

@@ -92,6 +92,21 @@ class ProfileStore:
                 names.setdefault(number, name)
         return names
 
+    def accounts(self) -> dict[str, str]:
+        """WhatsApp Business Account id by phone-number id, of every real local profile that
+        names both (schema migration 0011 attributes existing rows with it). Not the
+        sandbox's made-up account: in a shared database it would be a second account, and
+        the migration gives unattributed rows to the only account only when there is one."""
+        pairs: dict[str, str] = {}
+        for name in self.names():
+            try:
+                profile = self.get(name)
+            except ConfigError:
+                continue
+            if not profile.is_sandbox and profile.phone_number_id and profile.waba_id:
+                pairs.setdefault(profile.phone_number_id, profile.waba_id)
+        return pairs
+
     def active_name(self) -> str:
         return str(self._read().get("active", SANDBOX))
 

@@ -78,6 +78,7 @@ class _Snap:
     id: int
     flow_id: int
     contact: str
+    waba_id: str  # the run's account: that of the message that started it
     step: str | None
     retries: int
     updated_ms: int
@@ -127,6 +128,13 @@ class FlowEngine:
         self._queue: queue.Queue[InboundRecord | None] | None = None
         self._thread: threading.Thread | None = None
         self._sweep_every = 30.0
+
+    @property
+    def waba_id(self) -> str:
+        """The account this engine answers for: its processor's profile's (it sends from that
+        profile's number); '' for a processor that names none."""
+        profile = getattr(self.processor, "profile", None)
+        return str(getattr(profile, "waba_id", "") or "")
 
     # -- wiring --------------------------------------------------------------------------
     def attach(self, ingest: StatusIngest) -> None:
@@ -194,17 +202,20 @@ class FlowEngine:
             log.exception("flow timeout sweep failed")
 
     # -- starting ------------------------------------------------------------------------
-    def start(self, name: str, to: str, *, force: bool = False) -> Started:
+    def start(self, name: str, to: str, *, force: bool = False, waba_id: str | None = None) -> Started:
         """Start flow ``name`` for ``to`` and send its first step.
 
-        Refused when the first step is free-form and the contact has no open 24-hour
-        window (Meta would fail it with 131047), unless ``force``.
+        The run belongs to ``waba_id`` (the account of the message that triggered it), else
+        to this engine's account. Refused when the first step is free-form and the contact
+        has no open 24-hour window with that account (Meta would fail it with 131047),
+        unless ``force``.
         """
         stored = self.library.get(name)
         definition = stored.definition
         wa_id = normalize_phone(to)
+        waba = self.waba_id if waba_id is None else waba_id
         first = definition.step(definition.start)
-        if not force and first.message.kind != "template" and not self._window_open(wa_id):
+        if not force and first.message.kind != "template" and not self._window_open(wa_id, waba):
             raise FlowStartRefused(
                 f"flow {name!r} starts with a {first.message.kind} message and {wa_id} has not written "
                 "in the last 24 hours (Meta would refuse it with 131047)",
@@ -213,7 +224,7 @@ class FlowEngine:
         now = self.clock()
         now_ms = to_ms(now)
         with self.db.engine.begin() as conn:
-            self._supersede(conn, wa_id, now_ms)
+            self._supersede(conn, wa_id, waba, now_ms)
             key_index = 0
             history = [event(first.id, now_ms, "entered", via="start", key=None)]
             status, deadline, completed = self._after_entering(first, now_ms, history)
@@ -223,6 +234,7 @@ class FlowEngine:
                     {
                         "flow_id": stored.id,
                         "contact_wa_id": wa_id,
+                        "waba_id": waba,
                         "status": status,
                         "current_step": first.id,
                         "retries": 0,
@@ -231,7 +243,7 @@ class FlowEngine:
                         "updated_at": now_ms,
                         "completed_at": completed,
                         "step_deadline_at": deadline,
-                        "session_id": self._latest_session(conn, wa_id),
+                        "session_id": self._latest_session(conn, wa_id, waba),
                     },
                 ).scalar_one()
             )
@@ -240,16 +252,17 @@ class FlowEngine:
             history[0]["key"] = key
             conn.execute(update(states_t).where(states_t.c.id == state_id).values(history=history))
             if status == "completed":
-                self._session_flag(conn, wa_id, completed=True)
+                self._session_flag(conn, wa_id, waba, completed=True)
         outcome = self._send_step(state_id, wa_id, first, key)
-        snap = _Snap(state_id, stored.id, wa_id, first.id, 0, now_ms, deadline, history)
+        snap = _Snap(state_id, stored.id, wa_id, waba, first.id, 0, now_ms, deadline, history)
         if status == "active" and not _sent(outcome):
             status = "abandoned" if self._abandon(snap, "send_failed", _error_of(outcome)) else status
         return Started(state_id, definition.name, first.id, outcome, status)
 
-    def _supersede(self, conn: Connection, wa_id: str, now_ms: int) -> None:
+    def _supersede(self, conn: Connection, wa_id: str, waba_id: str, now_ms: int) -> None:
         rows = conn.execute(
-            select(states_t).where(states_t.c.contact_wa_id == wa_id, states_t.c.status == "active")
+            select(states_t).where(states_t.c.contact_wa_id == wa_id, states_t.c.waba_id == waba_id,
+                                   states_t.c.status == "active")
         ).all()
         for row in rows:
             snap = _snap(row)
@@ -266,8 +279,14 @@ class FlowEngine:
 
     # -- inbound -------------------------------------------------------------------------
     def handle_inbound(self, rec: InboundRecord) -> Handled:
-        """Move ``rec.from_wa_id``'s active flow on by one inbound message."""
-        snap = self._active(rec.from_wa_id)
+        """Move ``rec.from_wa_id``'s active flow on by one inbound message.
+
+        A message to another account's number is not this engine's: it would answer from
+        its own profile's number, to a contact of that other account."""
+        waba = rec.waba_id or self.waba_id
+        if self.waba_id and waba != self.waba_id:
+            return Handled("ignored")
+        snap = self._active(rec.from_wa_id, waba)
         now_ms = to_ms(self.clock())
         if snap is not None and snap.deadline_ms is not None and now_ms > snap.deadline_ms:
             self._abandon(snap, "timeout")
@@ -291,7 +310,7 @@ class FlowEngine:
         if name is None:
             return Handled("ignored")
         # The contact just wrote, so the window is open whatever the local clock says.
-        started = self.start(name, rec.from_wa_id, force=True)
+        started = self.start(name, rec.from_wa_id, force=True, waba_id=rec.waba_id or self.waba_id)
         return Handled("started", started.state_id, started.step)
 
     def _advance(
@@ -328,7 +347,7 @@ class FlowEngine:
             if step.store == SATISFACTION:
                 self._set_satisfaction(conn, snap, int(match.value), rec.wamid)
             if status == "completed":
-                self._session_flag(conn, snap.contact, completed=True, wamid=rec.wamid)
+                self._session_flag(conn, snap.contact, snap.waba_id, completed=True, wamid=rec.wamid)
         outcome = self._send_step(snap.id, snap.contact, nxt, key)
         if status == "active" and not _sent(outcome):
             self._abandon(self._reload(snap.id), "send_failed", _error_of(outcome))
@@ -393,7 +412,7 @@ class FlowEngine:
                 completed_at=completed,
             )
             if done and status == "completed":
-                self._session_flag(conn, snap.contact, completed=True, wamid=rec.wamid)
+                self._session_flag(conn, snap.contact, snap.waba_id, completed=True, wamid=rec.wamid)
         if not done:
             return Handled("stale", snap.id, snap.step)
         outcome = self._send_step(snap.id, snap.contact, fallback, key)
@@ -430,11 +449,12 @@ class FlowEngine:
         return done
 
     # -- state rows ----------------------------------------------------------------------
-    def _active(self, wa_id: str) -> _Snap | None:
+    def _active(self, wa_id: str, waba_id: str) -> _Snap | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(
                 select(states_t)
-                .where(states_t.c.contact_wa_id == wa_id, states_t.c.status == "active")
+                .where(states_t.c.contact_wa_id == wa_id, states_t.c.waba_id == waba_id,
+                       states_t.c.status == "active")
                 .order_by(desc(states_t.c.id))
                 .limit(1)
             ).first()
@@ -508,7 +528,7 @@ class FlowEngine:
                 now_ms=at,
             )
             if done:
-                self._session_flag(conn, snap.contact, completed=False)
+                self._session_flag(conn, snap.contact, snap.waba_id, completed=False)
         return done
 
     @staticmethod
@@ -523,22 +543,22 @@ class FlowEngine:
 
     # -- sessions ------------------------------------------------------------------------
     @staticmethod
-    def _latest_session(conn: Connection, wa_id: str, wamid: str | None = None) -> int | None:
+    def _latest_session(conn: Connection, wa_id: str, waba_id: str, wamid: str | None = None) -> int | None:
         """The session of the inbound message ``wamid`` (set by the analytics triggers), else
-        the contact's latest session, else None."""
+        the contact's latest session with the account, else None."""
         if wamid is not None:
             found = conn.execute(select(messages_t.c.session_id).where(messages_t.c.wamid == wamid)).scalar()
             if found is not None:
                 return int(found)
         return conn.execute(
             select(sessions_t.c.id)
-            .where(sessions_t.c.contact_wa_id == wa_id)
+            .where(sessions_t.c.contact_wa_id == wa_id, sessions_t.c.waba_id == waba_id)
             .order_by(desc(sessions_t.c.last_message_at), desc(sessions_t.c.id))
             .limit(1)
         ).scalar()
 
     def _set_satisfaction(self, conn: Connection, snap: _Snap, rating: int, wamid: str) -> None:
-        session_id = self._latest_session(conn, snap.contact, wamid)
+        session_id = self._latest_session(conn, snap.contact, snap.waba_id, wamid)
         if session_id is None:
             log.debug("no session yet for %s: satisfaction kept in the flow history", snap.contact)
             return
@@ -546,9 +566,9 @@ class FlowEngine:
         conn.execute(update(states_t).where(states_t.c.id == snap.id).values(session_id=session_id))
 
     def _session_flag(
-        self, conn: Connection, wa_id: str, *, completed: bool, wamid: str | None = None
+        self, conn: Connection, wa_id: str, waba_id: str, *, completed: bool, wamid: str | None = None
     ) -> None:
-        session_id = self._latest_session(conn, wa_id, wamid)
+        session_id = self._latest_session(conn, wa_id, waba_id, wamid)
         if session_id is None:
             return
         stmt = update(sessions_t).where(sessions_t.c.id == session_id)
@@ -557,10 +577,11 @@ class FlowEngine:
             stmt = stmt.where(sessions_t.c.flow_completed.is_(None))
         conn.execute(stmt.values(flow_completed=completed))
 
-    def _window_open(self, wa_id: str) -> bool:
+    def _window_open(self, wa_id: str, waba_id: str) -> bool:
         with self.db.engine.connect() as conn:
             last = conn.execute(
-                select(contacts_t.c.last_inbound_at).where(contacts_t.c.wa_id == wa_id)
+                select(contacts_t.c.last_inbound_at).where(contacts_t.c.waba_id == waba_id,
+                                                           contacts_t.c.wa_id == wa_id)
             ).scalar()
         if last is None:
             return False
@@ -634,6 +655,7 @@ def _snap(row: Any) -> _Snap:
         id=int(row.id),
         flow_id=int(row.flow_id),
         contact=row.contact_wa_id,
+        waba_id=row.waba_id,
         step=row.current_step,
         retries=int(row.retries),
         updated_ms=_ms(row.updated_at),

@@ -35,6 +35,7 @@ from easymo_core.cloudapi.payloads import text_message, validate_message
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
+from easymo_core.messaging.admin_name import admin_for
 from easymo_core.messaging.fallback import decide
 from easymo_core.messaging.handoff import HandOff, NotSent
 from easymo_core.messaging.ingest import StatusIngest
@@ -73,6 +74,10 @@ class Sender(Protocol):
 
     def last_inbound(self, wa_id: str) -> datetime | None: ...
 
+    def record_number(self, conn: Connection) -> None: ...
+
+    def number_recorded(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class TemplateRequest:
@@ -109,6 +114,7 @@ def send_template_batch(
     existing = _existing(processor, given) if given else {}
     planned: list[_Planned] = []
     now = processor.clock()
+    admin = admin_for(source, admin)
     # A batch is nearly always one template: look its languages up once, not per message.
     languages: dict[str, list[Any]] = {}
     for i, (req, key) in enumerate(zip(requests, keys, strict=True)):
@@ -125,12 +131,17 @@ def send_template_batch(
         # Rows are matched to requests by their unique key, not by RETURNING order: asking
         # SQLAlchemy for that order makes it insert row by row on SQLite, and this insert
         # then cost 1.5x as much (228 against 148 us a message, triggers included).
-        ids = dict(processor.db.transaction(lambda conn: [
-            (key, row_id) for row_id, key in conn.execute(
-                insert(messages_t).returning(messages_t.c.id, messages_t.c.idempotency_key),
-                [p.values for p in planned],
-            )
-        ]))
+        def write(conn: Connection) -> list[tuple[str, int]]:
+            processor.record_number(conn)
+            return [
+                (key, row_id) for row_id, key in conn.execute(
+                    insert(messages_t).returning(messages_t.c.id, messages_t.c.idempotency_key),
+                    [p.values for p in planned],
+                )
+            ]
+
+        ids = dict(processor.db.transaction(write))
+        processor.number_recorded()
         for p in planned:
             p.row_id = int(ids[p.key])
         answers = _deliver_all(processor, planned, concurrency)
@@ -171,6 +182,7 @@ def _plan(
         "idempotency_key": key,
         "profile": processor.profile.name,
         "phone_number_id": processor.profile.phone_number_id,
+        "waba_id": processor.profile.waba_id,
         "direction": "out",
         "contact_wa_id": wa_id,
         "type": kind,

@@ -416,7 +416,8 @@ class BulkSender:
         with self.db.session() as s:
             # Two runs of one CSV started together must not each make a job of it: their
             # idempotency keys would differ, and everyone would get the template twice.
-            _one_at_a_time(s, f"bulk:{self.processor.profile.name}:{content}:{name}:{language}")
+            profile = self.processor.profile
+            _one_at_a_time(s, f"bulk:{profile.waba_id}:{profile.name}:{content}:{name}:{language}")
             job = s.scalars(
                 select(BulkJob)
                 .where(
@@ -425,7 +426,10 @@ class BulkSender:
                         and_(BulkJob.content_sha256.is_(None), BulkJob.csv_sha256 == digest)),
                     BulkJob.template_name == name,
                     BulkJob.template_language == language,
-                    BulkJob.profile == self.processor.profile.name,
+                    BulkJob.profile == profile.name,
+                    # Profile names are each person's own: in a shared database two people's
+                    # "default" may be two accounts, whose jobs never resume each other.
+                    BulkJob.waba_id == profile.waba_id,
                 )
                 .order_by(BulkJob.id.desc())
             ).first()
@@ -452,7 +456,8 @@ class BulkSender:
                 job.updated_at = now
                 return job.id
             job = BulkJob(
-                profile=self.processor.profile.name,
+                profile=profile.name,
+                waba_id=profile.waba_id,
                 template_name=name,
                 template_language=language,
                 csv_path=str(csv_path),
@@ -469,7 +474,8 @@ class BulkSender:
             s.add_all(
                 [
                     BulkRecipient(
-                        job_id=job.id, line_no=r.line, phone=r.phone, parameters=r.raw, status="pending"
+                        job_id=job.id, waba_id=profile.waba_id, line_no=r.line, phone=r.phone,
+                        parameters=r.raw, status="pending",
                     )
                     for r in good
                 ]

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, select, type_coerce, update
+from sqlalchemy import BigInteger, and_, bindparam, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
+from easymo_core.messaging.phone_numbers import accounts_of, remember
 from easymo_core.messaging.status_rules import rank_sql
 from easymo_core.messaging.webhook_payload import (
     InboundRecord,
@@ -79,22 +80,33 @@ _APPLY_SET = f"""
   pricing_category = COALESCE(pricing_category, :pricing_category),
   updated_at = :now
 """
-_APPLY_SQL = DriverStatement(f"UPDATE messages SET {_APPLY_SET} WHERE wamid = :wamid AND direction = 'out'")
+# A status applies to a message of its own account: one naming account B never changes a row
+# of account A. '' on either side (a status whose account could not be told, a message written
+# before accounts) is not a different account.
+_SAME_ACCOUNT = "(:waba_id = '' OR waba_id = :waba_id OR waba_id = '')"
+_APPLY_SQL = DriverStatement(
+    f"UPDATE messages SET {_APPLY_SET} WHERE wamid = :wamid AND direction = 'out' AND {_SAME_ACCOUNT}")
 # PostgreSQL: one statement for many messages, each status from arrays (the statement-level
 # rollup triggers of migration 0005 then sum the whole set once). v's columns are prefixed
 # so that a bare column name in the SET list still means the message's.
 _APPLY_TYPES = {
     "wamid": "text", "status": "text", "ts": "bigint", "error_code": "integer",
     "error_title": "text", "error_detail": "text", "conversation_id": "text",
-    "pricing_category": "text",
+    "pricing_category": "text", "waba_id": "text",
 }
 _APPLY_MANY_PG = DriverStatement(
     "UPDATE messages SET "
     + re.sub(r"(?<![:\w]):(?!now\b)(\w+)", r"v.p_\1", _APPLY_SET)
     + f" FROM unnest({', '.join(f':{c}::{t}[]' for c, t in _APPLY_TYPES.items())}) "
     + f"AS v({', '.join('p_' + c for c in _APPLY_TYPES)}) "
-    + "WHERE messages.wamid = v.p_wamid AND messages.direction = 'out'"
+    + "WHERE messages.wamid = v.p_wamid AND messages.direction = 'out' AND "
+    + "(v.p_waba_id = '' OR messages.waba_id = v.p_waba_id OR messages.waba_id = '')"
 )
+
+
+def same_account(status_waba: str, message_waba: str) -> bool:
+    """_SAME_ACCOUNT, in Python."""
+    return not status_waba or not message_waba or status_waba == message_waba
 
 
 def _apply(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -122,7 +134,7 @@ def _apply(conn: Connection, rows: list[dict[str, Any]]) -> None:
 # (storage/analytics_triggers.py); the ingest only records what Meta reported.
 
 _EVENT_COLUMNS = (
-    "wamid", "status", "meta_ts", "received_at", "recipient_id", "error_code", "error_title",
+    "wamid", "waba_id", "status", "meta_ts", "received_at", "recipient_id", "error_code", "error_title",
     "error_detail", "conversation_id", "pricing_category", "source", "applied", "raw",
     "webhook_event_id",
 )
@@ -150,6 +162,8 @@ class IngestResult:
     # Messages with a status held at commit (unknown wamid): after_commit settles them.
     held_wamids: set[str] = field(default_factory=set)
     inbound: list[InboundRecord] = field(default_factory=list)
+    # (phone number -> account) pairs this ingest wrote to or read from phone_numbers.
+    numbers: dict[str, str] = field(default_factory=dict)
 
 
 InboundListener = Callable[[Connection, InboundRecord], None]
@@ -168,6 +182,9 @@ class StatusIngest:
         # Called after commit, so a listener may send (through the processor) and use the
         # database freely; whoever commits an ingest_in() transaction calls after_commit.
         self.committed_listeners: list[CommittedListener] = []
+        # phone_numbers as this process knows it committed: a pair seen again is neither
+        # written nor looked up, so attribution costs nothing per POST once a number is known.
+        self._accounts: dict[str, str] = {}
 
     # -- public API ------------------------------------------------------------------
     def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
@@ -183,6 +200,7 @@ class StatusIngest:
         Neither undoes what was ingested: a failing listener is logged and skipped, and a
         status that stays held is applied by sweep().
         """
+        self._accounts.update(result.numbers)
         if result.held_wamids:
             self.settle(result.held_wamids)
         if not result.inbound:
@@ -209,6 +227,7 @@ class StatusIngest:
         """
         result = IngestResult()
         now = utcnow()
+        new_numbers = self._attribute(conn, [batch for _, batch in posts], now, result)
         for _, batch in posts:
             if batch.inbound:
                 self._inbound(conn, batch.inbound, now, result)
@@ -218,7 +237,37 @@ class StatusIngest:
         for _, batch in posts:
             if batch.template_updates:
                 self._templates(conn, batch.template_updates, now, result)
+        if new_numbers:
+            # Last: on SQLite the first write takes the database's lock, held to the commit.
+            remember(conn, new_numbers, now)
         return result
+
+    def _attribute(
+        self, conn: Connection, batches: Sequence[WebhookBatch], now: datetime, result: IngestResult
+    ) -> dict[str, tuple[str, str | None]]:
+        """Give every record its account: the envelope's entry.id, else the account of its
+        number in phone_numbers; returns the (number, account) pairs the envelopes named that
+        this process has not seen committed, for phone_numbers."""
+        seen: dict[str, tuple[str, str | None]] = {}
+        for batch in batches:
+            seen.update(batch.numbers)
+        new = {pnid: pair for pnid, pair in seen.items() if self._accounts.get(pnid) != pair[0]}
+        result.numbers.update({pnid: waba for pnid, (waba, _) in new.items()})
+        records: list[StatusRecord | InboundRecord] = []
+        for batch in batches:
+            records += [r for r in batch.statuses if not r.waba_id and r.phone_number_id]
+            records += [r for r in batch.inbound if not r.waba_id and r.phone_number_id]
+        if not records:
+            return new
+        known = {**self._accounts, **result.numbers}
+        missing = {r.phone_number_id for r in records if r.phone_number_id not in known} - {None}
+        if missing:
+            found = accounts_of(conn, [p for p in missing if p])
+            result.numbers.update(found)
+            known.update(found)
+        for r in records:
+            r.waba_id = known.get(r.phone_number_id or "", "")
+        return new
 
     def settle(self, wamids: Iterable[str]) -> int:
         """Apply held statuses of these messages in a transaction of its own, once the
@@ -283,10 +332,13 @@ class StatusIngest:
                 events_t.c.error_detail,
                 events_t.c.conversation_id,
                 events_t.c.pricing_category,
+                events_t.c.waba_id,
             )
             .join(
                 messages_t,
-                and_(messages_t.c.wamid == events_t.c.wamid, messages_t.c.direction == "out"),
+                and_(messages_t.c.wamid == events_t.c.wamid, messages_t.c.direction == "out",
+                     or_(events_t.c.waba_id == "", messages_t.c.waba_id == events_t.c.waba_id,
+                         messages_t.c.waba_id == "")),
             )
             .where(events_t.c.applied.is_(False))
             .order_by(events_t.c.id)
@@ -312,6 +364,7 @@ class StatusIngest:
                 "error_detail": r.error_detail,
                 "conversation_id": r.conversation_id,
                 "pricing_category": r.pricing_category,
+                "waba_id": r.waba_id,
                 "now": now_ms,
             }
             for r in rows
@@ -332,15 +385,20 @@ class StatusIngest:
         result: IngestResult,
     ) -> None:
         wamids = {s.wamid for _, s in statuses}
-        known = set(
-            conn.execute(
-                select(messages_t.c.wamid).where(
-                    messages_t.c.wamid.in_(wamids), messages_t.c.direction == "out"
-                )
-            ).scalars()
-        )
+        accounts: dict[str, set[str]] = {}
+        for wamid, waba in conn.execute(
+            select(messages_t.c.wamid, messages_t.c.waba_id).where(
+                messages_t.c.wamid.in_(wamids), messages_t.c.direction == "out"
+            )
+        ):
+            accounts.setdefault(wamid, set()).add(waba)
+        # (wamid, account) of the statuses whose message is known in their account.
+        known = {
+            (s.wamid, s.waba_id) for _, s in statuses
+            if any(same_account(s.waba_id, m) for m in accounts.get(s.wamid, ()))
+        }
         now_ms = to_ms(now)
-        unknown = wamids - known
+        unknown = {(s.wamid, s.waba_id) for _, s in statuses} - known
         if unknown:
             known |= self._link_lost_answers(conn, [s for _, s in statuses], unknown, now)
         # Dedupe inside the batch too: Meta may repeat a status within one POST.
@@ -355,6 +413,7 @@ class StatusIngest:
         rows = [
             {
                 "wamid": s.wamid,
+                "waba_id": s.waba_id,
                 "status": s.status,
                 "meta_ts": k[2],
                 "received_at": now_ms,
@@ -365,7 +424,7 @@ class StatusIngest:
                 "conversation_id": s.conversation_id,
                 "pricing_category": s.pricing_category,
                 "source": self.source,
-                "applied": s.wamid in known,
+                "applied": (s.wamid, s.waba_id) in known,
                 "raw": _dumps(s.raw),
                 "webhook_event_id": event_id,
             }
@@ -384,30 +443,33 @@ class StatusIngest:
                 "error_detail": s.error_detail,
                 "conversation_id": s.conversation_id,
                 "pricing_category": s.pricing_category,
+                "waba_id": s.waba_id,
                 "now": now_ms,
             }
             for k, s, _ in fresh
-            if s.wamid in known
+            if (s.wamid, s.waba_id) in known
         ]
         result.statuses_new += len(fresh)
         result.statuses_pending += len(fresh) - len(apply)
-        result.held_wamids |= {s.wamid for _, s, _ in fresh if s.wamid not in known}
+        result.held_wamids |= {s.wamid for _, s, _ in fresh if (s.wamid, s.waba_id) not in known}
         if apply:
             _apply(conn, apply)
             result.changed_wamids |= {str(p["wamid"]) for p in apply}
 
     def _link_lost_answers(
-        self, conn: Connection, statuses: Sequence[StatusRecord], unknown: set[str], now: datetime
-    ) -> set[str]:
+        self, conn: Connection, statuses: Sequence[StatusRecord], unknown: set[tuple[str, str]],
+        now: datetime,
+    ) -> set[tuple[str, str]]:
         """Give queued rows whose send answer was lost their wamid, from the echoed key.
 
         The processor sends its idempotency key as biz_opaque_callback_data and Meta echoes
         it in every status, so a message sent just before a crash is still tracked.
         """
-        linked: set[str] = set()
+        linked: set[tuple[str, str]] = set()
         for s in statuses:
             key = s.raw.get("biz_opaque_callback_data")
-            if s.wamid not in unknown or s.wamid in linked or not isinstance(key, str) or not key:
+            pair = (s.wamid, s.waba_id)
+            if pair not in unknown or pair in linked or not isinstance(key, str) or not key:
                 continue
             done = conn.execute(
                 update(messages_t)
@@ -415,12 +477,14 @@ class StatusIngest:
                     messages_t.c.idempotency_key == key,
                     messages_t.c.wamid.is_(None),
                     messages_t.c.direction == "out",
+                    *(() if not s.waba_id else
+                      (messages_t.c.waba_id.in_([s.waba_id, ""]),)),
                 )
                 .values(wamid=s.wamid, status="accepted", accepted_at=s.meta_ts, updated_at=now)
             ).rowcount
             if done:
                 log.info("linked a send whose answer was lost to %s", s.wamid)
-                linked.add(s.wamid)
+                linked.add(pair)
         return linked
 
     def _existing_events(self, conn: Connection, wamids: set[str]) -> set[tuple[str, str, int]]:
@@ -444,6 +508,7 @@ class StatusIngest:
                 wamid=rec.wamid,
                 profile="",
                 phone_number_id=rec.phone_number_id or "",
+                waba_id=rec.waba_id,
                 direction="in",
                 contact_wa_id=rec.from_wa_id,
                 type=rec.type,
@@ -473,7 +538,7 @@ class StatusIngest:
             return
         conn.execute(
             update(contacts_t)
-            .where(contacts_t.c.wa_id == rec.from_wa_id)
+            .where(contacts_t.c.waba_id == rec.waba_id, contacts_t.c.wa_id == rec.from_wa_id)
             .values(profile_name=rec.profile_name, updated_at=now)
         )
 
@@ -491,6 +556,8 @@ class StatusIngest:
                 if upd.meta_id
                 else and_(templates_t.c.name == upd.name, templates_t.c.language == upd.language)
             )
+            if upd.waba_id:  # another account's template of that name is not this one
+                cond = and_(cond, templates_t.c.waba_id == upd.waba_id)
             values: dict[str, Any] = {"updated_at": now}
             if upd.kind == "status" and upd.event:
                 values |= {"status": upd.event.upper(), "status_changed_at": now}

@@ -229,25 +229,34 @@ class LogQueries:
 
     # -- conversations ---------------------------------------------------------------
     def conversation(self, contact: str, message_id: int | None = None,
-                     limit: int = 300) -> Conversation:
-        """A contact's session around ``message_id`` (or their latest), in order."""
+                     limit: int = 300, *, waba_id: str | None = None) -> Conversation:
+        """A contact's session around ``message_id`` (or their latest), in order.
+
+        A contact is a person as one account knows them: the account is the message's, else
+        ``waba_id``, else that of the contact's latest message. Another account's thread
+        with the same person never mixes in."""
         with self.db.session() as s:
-            c = s.get(Contact, contact)
+            anchor = s.get(Message, message_id) if message_id is not None else None
+            if anchor is not None:
+                waba_id = anchor.waba_id
+            elif waba_id is None:
+                waba_id = s.scalars(
+                    select(Message.waba_id).where(Message.contact_wa_id == contact)
+                    .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)).first() or ""
+            c = s.get(Contact, (waba_id, contact))
             contact_info = None
             if c is not None:
                 contact_info = ContactInfo(c.wa_id, c.profile_name, c.first_seen_at, c.last_inbound_at,
                                            c.messages_in, c.messages_out, c.replies, c.engagement_score)
-            session_id = None
-            anchor = s.get(Message, message_id) if message_id is not None else None
-            if anchor is not None:
-                session_id = anchor.session_id
+            session_id = anchor.session_id if anchor is not None else None
             sessions = s.scalars(
-                select(ConversationSession).where(ConversationSession.contact_wa_id == contact)
+                select(ConversationSession).where(ConversationSession.contact_wa_id == contact,
+                                                  ConversationSession.waba_id == waba_id)
                 .order_by(ConversationSession.last_message_at.desc()).limit(20)).all()
             chosen = next((x for x in sessions if x.id == session_id), None)
             if chosen is None and anchor is None and sessions:
                 chosen = sessions[0]
-            q = select(*_COLUMNS).where(_m.c.contact_wa_id == contact)
+            q = select(*_COLUMNS).where(_m.c.contact_wa_id == contact, _m.c.waba_id == waba_id)
             scope = "contact"
             if chosen is not None:
                 q = q.where(_m.c.session_id == chosen.id)
@@ -268,7 +277,7 @@ class LogQueries:
                 for st, name, title in s.execute(
                     select(FlowState, ConversationFlow.name, ConversationFlow.title)
                     .join(ConversationFlow, ConversationFlow.id == FlowState.flow_id)
-                    .where(FlowState.contact_wa_id == contact)
+                    .where(FlowState.contact_wa_id == contact, FlowState.waba_id == waba_id)
                     .order_by(FlowState.updated_at.desc()).limit(10))
             ]
             media_ids = [r.id for r in rows if r.direction == "in" and r.type in MEDIA_KINDS]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
@@ -31,6 +31,7 @@ from easymo_core.cloudapi.payloads import (
 from easymo_core.cloudapi.phone import normalize_phone
 from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
+from easymo_core.messaging.admin_name import admin_for
 from easymo_core.messaging.batch import DEFAULT_CONCURRENCY, TemplateRequest, send_template_batch
 from easymo_core.messaging.fallback import decide
 from easymo_core.messaging.handoff import HandOff, NotSent
@@ -46,6 +47,7 @@ from easymo_core.messaging.outbox import (
     template_payload,
 )
 from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
+from easymo_core.messaging.phone_numbers import remember
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact
 from easymo_core.storage.types import utcnow
@@ -76,6 +78,9 @@ class MessageProcessor:
         # Marks each send as possibly gone just before its request is written (both paths).
         self.handoff = HandOff(db, clock)
         self._synced_for: set[str] = set()
+        # phone_numbers learns this profile's (number, account) with its first send: once
+        # per processor, not per message.
+        self._number_recorded = False
 
     # -- entry points -------------------------------------------------------------------
     def send_text(
@@ -340,6 +345,7 @@ class MessageProcessor:
             "idempotency_key": key,
             "profile": self.profile.name,
             "phone_number_id": self.profile.phone_number_id,
+            "waba_id": self.profile.waba_id,
             "direction": "out",
             "contact_wa_id": payload["to"],
             "type": kind,
@@ -350,15 +356,31 @@ class MessageProcessor:
             "parameters": params_json(params),
             "status": "queued",
             "source": source,
-            "admin": admin,
+            "admin": admin_for(source, admin),
             "fallback": fallback,
             "context_wamid": reply_to,
             "created_at": now,
             "updated_at": now,
             "queued_at": now,
         }
-        return self.db.transaction(lambda conn: int(
-            conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one()))
+
+        def write(conn: Connection) -> int:
+            self.record_number(conn)
+            return int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+
+        row_id = self.db.transaction(write)
+        self._number_recorded = True
+        return row_id
+
+    def record_number(self, conn: Connection) -> None:
+        """Upsert the profile's (phone number, account) into phone_numbers, in the caller's
+        transaction, unless this processor's earlier send committed it already."""
+        if not self._number_recorded:
+            remember(conn, {self.profile.phone_number_id: (self.profile.waba_id, None)}, self.clock())
+
+    def number_recorded(self) -> None:
+        """The transaction that called record_number committed."""
+        self._number_recorded = True
 
     def _record_accepted(self, row_id: int, wamid: str, wa_id: str) -> None:
         now = self.clock()
@@ -438,9 +460,12 @@ class MessageProcessor:
         return records
 
     def last_inbound(self, wa_id: str) -> datetime | None:
+        """When the contact last wrote to this profile's account (its 24-hour window)."""
         with self.db.session() as s:
-            contact = s.get(Contact, wa_id)
-            return contact.last_inbound_at if contact else None
+            return s.scalars(
+                select(Contact.last_inbound_at).where(
+                    Contact.waba_id == self.profile.waba_id, Contact.wa_id == wa_id)
+            ).first()
 
 
 def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -> TemplateParams:

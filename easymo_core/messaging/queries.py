@@ -87,9 +87,13 @@ class MessageQueries:
             events: list[dict[str, Any]] = []
             replies: list[dict[str, Any]] = []
             if m.wamid:
+                # Its own account's statuses: one naming another account (held, never
+                # applied: see the ingest) is not this message's history.
+                same_account = (
+                    () if not m.waba_id else (StatusEvent.waba_id.in_([m.waba_id, ""]),))
                 for e in s.scalars(
                     select(StatusEvent)
-                    .where(StatusEvent.wamid == m.wamid)
+                    .where(StatusEvent.wamid == m.wamid, *same_account)
                     .order_by(StatusEvent.meta_ts, StatusEvent.id)
                 ):
                     events.append(

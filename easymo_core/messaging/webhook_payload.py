@@ -27,6 +27,9 @@ class StatusRecord:
     conversation_id: str | None
     pricing_category: str | None
     raw: dict[str, Any]
+    # The account (the envelope's entry.id; "" when it names none) and the business number.
+    waba_id: str = ""
+    phone_number_id: str | None = None
 
 
 @dataclass
@@ -41,6 +44,9 @@ class InboundRecord:
     context_wamid: str | None
     phone_number_id: str | None
     raw: dict[str, Any]
+    # The account the message was sent to: the envelope's entry.id, else the ingest finds
+    # it from phone_number_id; "" when neither tells.
+    waba_id: str = ""
 
 
 @dataclass
@@ -52,6 +58,7 @@ class TemplateUpdate:
     event: str | None
     reason: str | None
     raw: dict[str, Any]
+    waba_id: str = ""
 
 
 @dataclass
@@ -60,6 +67,8 @@ class WebhookBatch:
     inbound: list[InboundRecord] = field(default_factory=list)
     template_updates: list[TemplateUpdate] = field(default_factory=list)
     ignored: int = 0
+    # (phone_number_id -> (waba_id, display_phone_number)) pairs the envelope named.
+    numbers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _ts(value: Any) -> datetime:
@@ -91,6 +100,8 @@ def parse_envelope(data: Any) -> WebhookBatch:
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("changes", []), list):
             raise PayloadShapeError("an entry has no list of changes")
+        # Meta's WABA id: the account every change of this entry belongs to.
+        waba_id = _str(entry.get("id"), 32) or ""
         for change in entry.get("changes", []):
             if not isinstance(change, dict):
                 raise PayloadShapeError("a change is not an object")
@@ -100,17 +111,19 @@ def parse_envelope(data: Any) -> WebhookBatch:
                 continue
             fld = change.get("field")
             if fld == "messages":
-                _parse_messages_value(value, batch)
+                _parse_messages_value(value, batch, waba_id)
             elif fld in ("message_template_status_update", "message_template_quality_update"):
-                batch.template_updates.append(_template_update(fld, value))
+                batch.template_updates.append(_template_update(fld, value, waba_id))
             else:
                 batch.ignored += 1
     return batch
 
 
-def _parse_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
+def _parse_messages_value(value: dict[str, Any], batch: WebhookBatch, waba_id: str) -> None:
     metadata: dict[str, Any] = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
     phone_number_id = _str(metadata.get("phone_number_id"), 32) if metadata else None
+    if phone_number_id and waba_id:
+        batch.numbers[phone_number_id] = (waba_id, _str(metadata.get("display_phone_number"), 32))
     names = {}
     for contact in value.get("contacts") or []:
         if isinstance(contact, dict):
@@ -119,14 +132,14 @@ def _parse_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
     for status in value.get("statuses") or []:
         if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
             raise PayloadShapeError("a status has no id or status")
-        batch.statuses.append(_status(status))
+        batch.statuses.append(_status(status, waba_id, phone_number_id))
     for message in value.get("messages") or []:
         if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
             raise PayloadShapeError("a message has no id or sender")
-        batch.inbound.append(_inbound(message, names, phone_number_id))
+        batch.inbound.append(_inbound(message, names, phone_number_id, waba_id))
 
 
-def _status(s: dict[str, Any]) -> StatusRecord:
+def _status(s: dict[str, Any], waba_id: str = "", phone_number_id: str | None = None) -> StatusRecord:
     errors = s.get("errors") if isinstance(s.get("errors"), list) else []
     err = _dict(errors[0]) if errors else {}
     err_data = _dict(err.get("error_data"))
@@ -144,6 +157,8 @@ def _status(s: dict[str, Any]) -> StatusRecord:
         conversation_id=_str(conversation.get("id"), 128),
         pricing_category=_str(pricing.get("category"), 32),
         raw=s,
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
     )
 
 
@@ -159,7 +174,9 @@ def _error_code(code: Any) -> int | None:
     return value if value <= INT32_MAX else None
 
 
-def _inbound(m: dict[str, Any], names: dict[str, str | None], pnid: str | None) -> InboundRecord:
+def _inbound(
+    m: dict[str, Any], names: dict[str, str | None], pnid: str | None, waba_id: str = ""
+) -> InboundRecord:
     mtype = str(m.get("type") or "unknown")[:16]
     body: str | None = None
     reply_id: str | None = None
@@ -192,10 +209,11 @@ def _inbound(m: dict[str, Any], names: dict[str, str | None], pnid: str | None) 
         context_wamid=_str(context.get("id"), 160),
         phone_number_id=pnid,
         raw=m,
+        waba_id=waba_id,
     )
 
 
-def _template_update(fld: str, value: dict[str, Any]) -> TemplateUpdate:
+def _template_update(fld: str, value: dict[str, Any], waba_id: str = "") -> TemplateUpdate:
     return TemplateUpdate(
         kind="status" if fld == "message_template_status_update" else "quality",
         meta_id=_str(value.get("message_template_id"), 64),
@@ -204,4 +222,5 @@ def _template_update(fld: str, value: dict[str, Any]) -> TemplateUpdate:
         event=_str(value.get("event") or value.get("new_quality_score"), 32),
         reason=_str(value.get("reason"), 64),
         raw=value,
+        waba_id=waba_id,
     )

@@ -21,8 +21,8 @@ check against):
 
 * **messages.delivery_latency_ms / read_latency_ms**: delivered - sent, read - delivered,
   whenever a status timestamp changes (the ingest only sets timestamps).
-* **delivery_rollups**, keyed by the hour of the message's ``created_at``, the phone number
-  that sent it (``phone_number_id``) and its template and language
+* **delivery_rollups**, keyed by the hour of the message's ``created_at``, its account
+  (``waba_id``), the phone number that sent it (``phone_number_id``) and its template and language
   ('' for non-template messages), as sums of per-message contributions:
   ``sent`` = every outbound message recorded (an attempt, refused ones included),
   ``delivered``/``read`` = the timestamp is known, ``failed`` = the status is failed now,
@@ -36,31 +36,38 @@ check against):
   the same key as delivery_rollups plus the code.
 * **Conversation figures**, when a message joins the conversation (an inbound message on
   insert, an outbound one when Meta accepted it: its wamid is set). Its time is its
-  ``created_at``. The contact's previous such message (latest by created_at, then id)
-  decides the response: an inbound message after an outbound one is the user's response
-  (``response_ms`` = the gap), an outbound after an inbound is ours. It joins the contact's
+  ``created_at``. A contact is a person in one account, (``waba_id``, ``contact_wa_id``):
+  one writing to two accounts has two threads. The contact's previous such message
+  (latest by created_at, then id) decides the response: an inbound message after an
+  outbound one is the user's response (``response_ms`` = the gap), an outbound after an
+  inbound is ours. It joins the contact's
   latest session unless that one's last message is more than the idle gap before it
   (app_state key ``analytics.session_gap``, ``{"ms": ...}``, default 30 minutes); then a
-  new session starts. Sessions, contact counters and activity_rollups are updated alike.
+  new session starts. Sessions, contact counters and activity_rollups (per hour and
+  account) are updated alike.
   Messages are assumed to join in time order per contact (true for live traffic); one
   recorded late is attributed as of its arrival.
 * **contacts.engagement_score** (see ``ENGAGEMENT_SQL``), recomputed on each of those.
-* **activity_rollups satisfaction**, when conversation_sessions.satisfaction changes.
+* **activity_rollups satisfaction**, when conversation_sessions.satisfaction changes (in
+  the session's account).
 
 Kept by triggers on the rollup tables themselves (so every writer of
 a rollup row, reply credits included, is mirrored without knowing it):
 
 * **delivery_rollups_daily**: delivery_rollups summed per UTC day (``day_start``), same
-  phone number/template/language key and columns; **error_rollups_daily**: failures per
-  day, phone number and code. A period reads whole days there and only its edge hours from
+  account/phone number/template/language key and columns; **error_rollups_daily**: failures
+  per day, account, phone number and code. A period reads whole days there and only its edge hours from
   the hourly tables.
-* **score_rollups**: contacts per engagement-score decile (and the sum of their scores),
-  filed by the hour of their latest message either way, kept by triggers on contacts; the
+* **score_rollups**: contacts per account and engagement-score decile (and the sum of their
+  scores), filed by the hour of their latest message either way, kept by triggers on contacts; the
   dashboard's "contacts active since T per decile" sums it instead of scanning contacts.
 
 The four message rollups are keyed by ``phone_number_id`` (several profiles, one number
-each, may share a database; the analytics filter by number). The conversation figures stay
-per contact, whatever number the contact wrote to.
+each, may share a database; the analytics filter by number). Every figure is keyed by
+account (migration 0011): a message's ``waba_id`` is set when it is written and never
+changes. Within an account, the conversation figures stay per contact, whatever number of
+the account the contact wrote to. The dashboard sums the accounts (row-level security
+leaves a login only its own), so every rollup key puts the account after the hour or day.
 """
 
 from __future__ import annotations
@@ -189,11 +196,16 @@ DELIVERY_SUMS = [
 # Every summed column of delivery_rollups, as the daily table mirrors them.
 ROLLUP_COLUMNS = [*DELIVERY_SUMS, "replied", "clicks", *BUCKET_COLUMNS]
 NUMBER_COLUMN = "phone_number_id"
+ACCOUNT_COLUMN = "waba_id"
 
 
 def message_key(row: str) -> dict[str, str]:
     """The delivery_rollups key of message ``row``, column -> expression."""
-    key = {"hour_start": hour_sql(row), NUMBER_COLUMN: f"COALESCE({row}.{NUMBER_COLUMN}, '')"}
+    key = {
+        "hour_start": hour_sql(row),
+        ACCOUNT_COLUMN: f"{row}.{ACCOUNT_COLUMN}",
+        NUMBER_COLUMN: f"COALESCE({row}.{NUMBER_COLUMN}, '')",
+    }
     key["template_name"] = f"COALESCE({row}.template_name, '')"
     key["template_language"] = f"COALESCE({row}.template_language, '')"
     return key
@@ -218,8 +230,8 @@ def daily_delivery_key_columns() -> tuple[str, ...]:
 
 
 def daily_error_key_columns() -> tuple[str, ...]:
-    """error_rollups_daily's key: day, number and code (the dashboard's only grouping)."""
-    return ("day_start", NUMBER_COLUMN, "error_code")
+    """error_rollups_daily's key: day, account, number and code (the dashboard's only grouping)."""
+    return ("day_start", ACCOUNT_COLUMN, NUMBER_COLUMN, "error_code")
 
 
 def _in_bucket(diff: str, i: int) -> str:
@@ -421,19 +433,20 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
     response = "NEW.response_ms" if before else written.format("response_ms")
     session_of_message = "NEW.session_id" if before else written.format("session_id")
     new_session = (
-        "NOT EXISTS (SELECT 1 FROM conversation_sessions s WHERE s.contact_wa_id = NEW.contact_wa_id "
-        f"AND s.last_message_at >= NEW.created_at - {gap})"
+        "NOT EXISTS (SELECT 1 FROM conversation_sessions s WHERE s.waba_id = NEW.waba_id "
+        f"AND s.contact_wa_id = NEW.contact_wa_id AND s.last_message_at >= NEW.created_at - {gap})"
     )
     previous = (
         "SELECT CASE WHEN p.direction <> NEW.direction THEN NEW.created_at - p.created_at END "
-        "FROM messages p WHERE p.contact_wa_id = NEW.contact_wa_id AND p.id <> NEW.id "
+        "FROM messages p WHERE p.contact_wa_id = NEW.contact_wa_id AND p.waba_id = NEW.waba_id "
+        "AND p.id <> NEW.id "
         "AND (p.direction = 'in' OR p.wamid IS NOT NULL) "
         "AND (p.created_at < NEW.created_at OR (p.created_at = NEW.created_at AND p.id < NEW.id)) "
         "ORDER BY p.created_at DESC, p.id DESC LIMIT 1"
     )
     session = (
-        "SELECT s.id FROM conversation_sessions s WHERE s.contact_wa_id = NEW.contact_wa_id "
-        "ORDER BY s.last_message_at DESC, s.id DESC LIMIT 1"
+        "SELECT s.id FROM conversation_sessions s WHERE s.waba_id = NEW.waba_id "
+        "AND s.contact_wa_id = NEW.contact_wa_id ORDER BY s.last_message_at DESC, s.id DESC LIMIT 1"
     )
     user_resp = f"{is_in} AND {response} IS NOT NULL"
     biz_resp = f"{is_out} AND {response} IS NOT NULL"
@@ -464,19 +477,21 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         # at once (two receivers, a receiver and the processor) thus decide one after the
         # other; decided from the same snapshot, both would start the session and both take
         # the first reply (tests/analytics/test_concurrent_writers.py).
-        "INSERT INTO contacts (wa_id, first_seen_at, messages_in, messages_out, replies, "
-        "engagement_score, updated_at) VALUES (NEW.contact_wa_id, NEW.created_at, 0, 0, 0, 0.0, "
-        "NEW.updated_at) ON CONFLICT (wa_id) DO NOTHING",
+        "INSERT INTO contacts (waba_id, wa_id, first_seen_at, messages_in, messages_out, replies, "
+        "engagement_score, updated_at) VALUES (NEW.waba_id, NEW.contact_wa_id, NEW.created_at, 0, 0, 0, "
+        "0.0, NEW.updated_at) ON CONFLICT (waba_id, wa_id) DO NOTHING",
         # sessions_started before the session insert, which makes the condition false.
-        f"INSERT INTO activity_rollups (hour_start, {', '.join(activity_cols)}) "
-        f"SELECT {hour_sql('NEW')}, {one_if(is_in)}, {one_if(is_out)}, {one_if(new_session)}, 0, 0, 0, 0 "
+        f"INSERT INTO activity_rollups (hour_start, waba_id, {', '.join(activity_cols)}) "
+        f"SELECT {hour_sql('NEW')}, NEW.waba_id, {one_if(is_in)}, {one_if(is_out)}, {one_if(new_session)}, "
+        "0, 0, 0, 0 "
         # WHERE: SQLite needs it to tell ON CONFLICT from a join constraint.
         "WHERE 1 = 1 "
-        f"ON CONFLICT (hour_start) DO UPDATE SET {_upsert_set('activity_rollups', activity_cols)}",
-        "INSERT INTO conversation_sessions (contact_wa_id, started_at, last_message_at, messages_in, "
-        "messages_out, duration_ms, user_response_ms_sum, user_response_count, "
+        f"ON CONFLICT (hour_start, waba_id) DO UPDATE SET {_upsert_set('activity_rollups', activity_cols)}",
+        "INSERT INTO conversation_sessions (waba_id, contact_wa_id, started_at, last_message_at, "
+        "messages_in, messages_out, duration_ms, user_response_ms_sum, user_response_count, "
         "business_response_ms_sum, business_response_count) "
-        f"SELECT NEW.contact_wa_id, NEW.created_at, NEW.created_at, 0, 0, 0, 0, 0, 0, 0 WHERE {new_session}",
+        f"SELECT NEW.waba_id, NEW.contact_wa_id, NEW.created_at, NEW.created_at, 0, 0, 0, 0, 0, 0, 0 "
+        f"WHERE {new_session}",
         *([f"NEW.session_id := ({session})", f"NEW.response_ms := ({previous})"] if before else
           [f"UPDATE messages SET session_id = ({session}), response_ms = ({previous}) WHERE id = NEW.id"]),
         "UPDATE conversation_sessions SET "
@@ -499,7 +514,7 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         f"business_responses = business_responses + {one_if(biz_resp)}, "
         f"business_response_ms_sum = business_response_ms_sum + "
         f"(CASE WHEN {biz_resp} THEN {response} ELSE 0 END) "
-        f"WHERE hour_start = {hour_sql('NEW')} AND {response} IS NOT NULL",
+        f"WHERE hour_start = {hour_sql('NEW')} AND waba_id = NEW.waba_id AND {response} IS NOT NULL",
         # One UPDATE sets the counters and the score from their new values, so the score
         # histogram's trigger on contacts fires once per message.
         "UPDATE contacts SET "
@@ -509,7 +524,7 @@ def _conversation(gap: str, before: bool = False) -> list[str]:
         f"last_inbound_at = {last_in}, last_outbound_at = {last_out}, "
         "updated_at = CASE WHEN updated_at > NEW.updated_at THEN updated_at ELSE NEW.updated_at END, "
         f"engagement_score = {engagement_sql(n_in, n_out, replies, last_in, last_out)} "
-        "WHERE wa_id = NEW.contact_wa_id",
+        "WHERE waba_id = NEW.waba_id AND wa_id = NEW.contact_wa_id",
     ]
 
 
@@ -521,9 +536,9 @@ def _satisfaction_delta() -> str:
     ] + [f"{one_if(f'NEW.satisfaction = {i}')} - {one_if(f'OLD.satisfaction = {i}')}" for i in range(1, 6)]
     cols = ["satisfaction_count", "satisfaction_sum", *sat_cols]
     return (
-        f"INSERT INTO activity_rollups (hour_start, {', '.join(cols)}) "
-        f"SELECT {hour_sql('NEW', 'started_at')}, {', '.join(values)} WHERE 1 = 1 "
-        f"ON CONFLICT (hour_start) DO UPDATE SET {_upsert_set('activity_rollups', cols)}"
+        f"INSERT INTO activity_rollups (hour_start, waba_id, {', '.join(cols)}) "
+        f"SELECT {hour_sql('NEW', 'started_at')}, NEW.waba_id, {', '.join(values)} WHERE 1 = 1 "
+        f"ON CONFLICT (hour_start, waba_id) DO UPDATE SET {_upsert_set('activity_rollups', cols)}"
     )
 
 
@@ -573,10 +588,10 @@ def decile_sql(score: str) -> str:
 def _score_delta(row: str, sign: int) -> str:
     act = activity_sql(row)
     return (
-        "INSERT INTO score_rollups (hour_start, decile, contacts, score_sum) "
-        f"SELECT (({act} / {HOUR_MS}) * {HOUR_MS}), {decile_sql(f'{row}.engagement_score')}, {sign}, "
-        f"{sign} * {row}.engagement_score WHERE {act} IS NOT NULL "
-        "ON CONFLICT (hour_start, decile) DO UPDATE SET "
+        "INSERT INTO score_rollups (hour_start, waba_id, decile, contacts, score_sum) "
+        f"SELECT (({act} / {HOUR_MS}) * {HOUR_MS}), {row}.waba_id, {decile_sql(f'{row}.engagement_score')}, "
+        f"{sign}, {sign} * {row}.engagement_score WHERE {act} IS NOT NULL "
+        "ON CONFLICT (hour_start, waba_id, decile) DO UPDATE SET "
         "contacts = score_rollups.contacts + excluded.contacts, "
         "score_sum = score_rollups.score_sum + excluded.score_sum"
     )

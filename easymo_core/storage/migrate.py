@@ -6,6 +6,7 @@ it does not know); an older one is upgraded only on request, except for the sand
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -71,8 +72,14 @@ def status(db: Database) -> SchemaStatus:
     return SchemaStatus("behind", current, head)
 
 
-def _run(db: Database, fn: str, target: str) -> None:
+# config.attributes key of the {phone_number_id: waba_id} mapping migration 0011 attributes
+# existing rows with (the profiles know it, the database did not).
+WABA_BY_PHONE_NUMBER = "waba_by_phone_number"
+
+
+def _run(db: Database, fn: str, target: str, accounts: Mapping[str, str] | None = None) -> None:
     cfg = _config()
+    cfg.attributes[WABA_BY_PHONE_NUMBER] = dict(accounts or {})
     try:
         with db.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -81,14 +88,16 @@ def _run(db: Database, fn: str, target: str) -> None:
         raise explain_operational_error(err, db.url) from None
 
 
-def upgrade(db: Database, target: str = "head") -> SchemaStatus:
+def upgrade(db: Database, target: str = "head", accounts: Mapping[str, str] | None = None) -> SchemaStatus:
+    """``accounts``: {phone_number_id: waba_id} of every local profile, which migration 0011
+    needs to tell which account existing rows belong to."""
     before = status(db)
     if before.state == "ahead":
         raise DatabaseError(
             before.describe(),
             hint="upgrade easymo (pip install -U easymo-console); nothing was changed",
         )
-    _run(db, "upgrade", target)
+    _run(db, "upgrade", target, accounts)
     return status(db)
 
 
@@ -97,7 +106,9 @@ def downgrade(db: Database, target: str) -> SchemaStatus:
     return status(db)
 
 
-def ensure_current(db: Database, *, auto_upgrade: bool = False) -> None:
+def ensure_current(
+    db: Database, *, auto_upgrade: bool = False, accounts: Mapping[str, str] | None = None
+) -> None:
     """Refuse to work on a database of another schema version (upgrade the sandbox's)."""
     st = status(db)
     if st.state == "current":
@@ -105,7 +116,7 @@ def ensure_current(db: Database, *, auto_upgrade: bool = False) -> None:
     if st.state == "ahead":
         raise DatabaseError(st.describe(), hint="upgrade easymo; nothing was changed")
     if auto_upgrade:
-        upgrade(db)
+        upgrade(db, accounts=accounts)
         return
     raise DatabaseError(
         st.describe() if st.state == "behind" else "the database has no easymo schema yet",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -75,6 +76,14 @@ DELIVERY_BIN_COLUMNS = latency_bin_columns("dl")
 READ_BIN_COLUMNS = latency_bin_columns("rd")
 
 
+def waba_column(primary_key: bool = False) -> Any:
+    """The WhatsApp Business Account a row belongs to ('' = not attributed: only the owner and
+    logins granted every account see it). Set when the row is written, never changed after
+    (the rollups and contacts are keyed by it). A server default only: a writer that names
+    no account still works, and so do inserts into a database of an older revision."""
+    return mapped_column(String(32), nullable=False, server_default="", primary_key=primary_key)
+
+
 def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -98,7 +107,9 @@ class Message(Base):
         Index("ix_messages_created", "created_at"),
         Index("ix_messages_status_created", "status", "created_at"),
         Index("ix_messages_template_created", "template_name", "template_language", "created_at"),
-        Index("ix_messages_contact_created", "contact_wa_id", "created_at"),
+        # The contact's thread in one account (the triggers' previous message); the contact
+        # alone is a prefix of it.
+        Index("ix_messages_contact_created", "contact_wa_id", "waba_id", "created_at"),
         Index("ix_messages_error_created", "error_code", "created_at"),
         Index("ix_messages_context", "context_wamid"),
         Index("ix_messages_updated", "updated_at"),
@@ -109,6 +120,7 @@ class Message(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     profile: Mapped[str] = mapped_column(String(64))
     phone_number_id: Mapped[str] = mapped_column(String(32))
+    waba_id: Mapped[str] = waba_column()
     direction: Mapped[str] = mapped_column(String(3))
     contact_wa_id: Mapped[str] = mapped_column(String(20))
     # text | template | interactive | reply (inbound button/list reply) | image | ...
@@ -168,6 +180,7 @@ class StatusEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     wamid: Mapped[str] = mapped_column(String(160))
+    waba_id: Mapped[str] = waba_column()
     status: Mapped[str] = mapped_column(String(16))
     meta_ts: Mapped[datetime]
     received_at: Mapped[datetime]
@@ -246,9 +259,12 @@ class Template(Base):
 
 
 class Contact(Base):
+    """A person as one account knows them: one writing to two accounts is two contacts."""
+
     __tablename__ = "contacts"
     __table_args__ = (Index("ix_contacts_last_inbound", "last_inbound_at"),)
 
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     wa_id: Mapped[str] = mapped_column(String(20), primary_key=True)
     profile_name: Mapped[str | None] = mapped_column(String(256))
     first_seen_at: Mapped[datetime]
@@ -262,16 +278,23 @@ class Contact(Base):
 
 
 class ConversationSession(Base):
-    """Messages with one contact with no idle gap longer than the session timeout."""
+    """Messages with one contact of one account with no idle gap longer than the session timeout."""
 
     __tablename__ = "conversation_sessions"
     __table_args__ = (
-        Index("ix_sessions_contact_last", "contact_wa_id", "last_message_at"),
+        ForeignKeyConstraint(
+            ["waba_id", "contact_wa_id"], ["contacts.waba_id", "contacts.wa_id"], ondelete="CASCADE",
+            name="fk_conversation_sessions_contact_contacts",
+        ),
+        # A contact's latest session in one account (the triggers); the contact alone is a
+        # prefix of it, as in ix_messages_contact_created.
+        Index("ix_sessions_contact_last", "contact_wa_id", "waba_id", "last_message_at"),
         Index("ix_sessions_started", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    contact_wa_id: Mapped[str] = mapped_column(ForeignKey("contacts.wa_id", ondelete="CASCADE"))
+    waba_id: Mapped[str] = waba_column()
+    contact_wa_id: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime]
     last_message_at: Mapped[datetime]
     messages_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -304,13 +327,14 @@ class FlowState(Base):
     __tablename__ = "flow_states"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'completed', 'abandoned')", name="status"),
-        Index("ix_flow_states_contact_status", "contact_wa_id", "status"),
+        Index("ix_flow_states_contact_status", "contact_wa_id", "waba_id", "status"),
         Index("ix_flow_states_flow_started", "flow_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     flow_id: Mapped[int] = mapped_column(ForeignKey("conversation_flows.id", ondelete="CASCADE"))
     contact_wa_id: Mapped[str] = mapped_column(String(20))
+    waba_id: Mapped[str] = waba_column()
     status: Mapped[str] = mapped_column(String(12), default="active")
     current_step: Mapped[str | None] = mapped_column(String(128))
     retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -353,6 +377,7 @@ class DeliveryRollup(DeliveryFigures, Base):
     __tablename__ = "delivery_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -364,6 +389,7 @@ class ErrorRollup(Base):
     __tablename__ = "error_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -372,7 +398,7 @@ class ErrorRollup(Base):
 
 
 class ActivityRollup(Base):
-    """Hourly conversation figures (all contacts), kept by the analytics triggers.
+    """Hourly conversation figures per account, kept by the analytics triggers.
 
     Messages counted when they join a conversation (inbound on arrival, outbound once Meta
     accepted them), responses and their times, sessions started, and satisfaction ratings
@@ -382,6 +408,7 @@ class ActivityRollup(Base):
     __tablename__ = "activity_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     messages_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     messages_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sessions_started: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -408,6 +435,7 @@ class DeliveryRollupDaily(DeliveryFigures, Base):
     __tablename__ = "delivery_rollups_daily"
 
     day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     template_language: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -420,13 +448,14 @@ class ErrorRollupDaily(Base):
     __tablename__ = "error_rollups_daily"
 
     day_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     error_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ScoreRollup(Base):
-    """Contacts per engagement-score decile, by the hour of their latest message (0003).
+    """Contacts per account and engagement-score decile, by the hour of their latest message (0003).
 
     Kept by triggers on contacts, so "contacts active since T, per decile" is a sum over
     at most a few thousand small rows instead of a scan of contacts. ``score_sum`` is the
@@ -436,6 +465,7 @@ class ScoreRollup(Base):
     __tablename__ = "score_rollups"
 
     hour_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     decile: Mapped[int] = mapped_column(Integer, primary_key=True)
     contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     score_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
@@ -449,6 +479,7 @@ class BulkJob(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     profile: Mapped[str] = mapped_column(String(64))
+    waba_id: Mapped[str] = waba_column()
     template_name: Mapped[str] = mapped_column(String(512))
     template_language: Mapped[str] = mapped_column(String(16))
     csv_path: Mapped[str] = mapped_column(Text)
@@ -474,6 +505,7 @@ class BulkRecipient(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    waba_id: Mapped[str] = waba_column()
     line_no: Mapped[int] = mapped_column(Integer)
     phone: Mapped[str] = mapped_column(String(20))
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -488,16 +520,40 @@ class BulkRecipient(Base):
 
 
 class MetaAnalytics(Base):
-    """Figures pulled from Meta (template and conversation analytics), per day or hour."""
+    """Figures pulled from Meta (template and conversation analytics), per account, day or hour."""
 
     __tablename__ = "meta_analytics"
 
+    waba_id: Mapped[str] = waba_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     end: Mapped[int] = mapped_column(BigInteger)
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
     pulled_at: Mapped[datetime]
+
+
+class PhoneNumber(Base):
+    """Which account a phone number belongs to: upserted by the ingest from each webhook's
+    (entry.id, phone_number_id) and by the processor from its profile; an inbound message
+    or status whose envelope lacks the account finds it here."""
+
+    __tablename__ = "phone_numbers"
+
+    phone_number_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    waba_id: Mapped[str] = mapped_column(String(32))
+    display_phone_number: Mapped[str | None] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime]
+
+
+class AccountGrant(Base):
+    """Which accounts a PostgreSQL login may see ('*' = every account): the row-level
+    security policies of migration 0012 read it. Managed by the owner (`easymo db user`)."""
+
+    __tablename__ = "account_grants"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    waba_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class AppState(Base):

@@ -34,7 +34,8 @@ def open_database(profile: Profile, *, check_schema: bool = True) -> Database:
     db = Database(profile.db_url, password=login_password(profile))
     if check_schema:
         try:
-            migrate.ensure_current(db, auto_upgrade=profile.is_sandbox)
+            own = {profile.phone_number_id: profile.waba_id} if profile.waba_id else {}
+            migrate.ensure_current(db, auto_upgrade=profile.is_sandbox, accounts=own)
         except BaseException:
             db.dispose()
             raise

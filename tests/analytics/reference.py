@@ -37,6 +37,15 @@ def bin_column(kind: str, ms: int, old: bool) -> str:
     return f"{kind}_from_{start}s"
 
 
+def has_accounts(conn: Connection) -> bool:
+    """Whether the schema keys rows by account (migration 0011); before, every row is ''."""
+    return "waba_id" in {c["name"] for c in inspect(conn).get_columns("contacts")}
+
+
+def account(row: dict[str, Any]) -> str:
+    return str(row.get("waba_id", ""))
+
+
 def old_buckets(conn: Connection) -> bool:
     """Whether the schema has the histogram of migrations 0002 to 0007."""
     return "dl_h00" in {c["name"] for c in inspect(conn).get_columns("delivery_rollups")}
@@ -55,15 +64,18 @@ def score(n_in: int, n_out: int, replies: int, last_in: int | None, last_out: in
 @dataclass
 class Expected:
     latencies: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
-    # (hour, phone number, template, language); without_numbers() drops the number
+    # (hour, account, phone number, template, language); without_numbers() drops the number;
+    # the account is '' for every row before migration 0011
     delivery: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
-    # (hour, phone number, template, language, error code); likewise
+    # (hour, account, phone number, template, language, error code); likewise
     errors: dict[tuple[Any, ...], int] = field(default_factory=dict)
     response_ms: dict[int, int | None] = field(default_factory=dict)
     # session as a frozenset of message ids -> its figures
     sessions: dict[frozenset[int], dict[str, int]] = field(default_factory=dict)
-    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    activity: dict[int, dict[str, int]] = field(default_factory=dict)
+    # (account, wa_id): a person writing to two accounts is two contacts
+    contacts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # (hour, account)
+    activity: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
 
 
 def rows(conn: Connection, sql: str) -> list[dict[str, Any]]:
@@ -88,8 +100,8 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
         dl = m["delivered_at"] - m["sent_at"] if m["delivered_at"] and m["sent_at"] else None
         rd = m["read_at"] - m["delivered_at"] if m["read_at"] and m["delivered_at"] else None
         exp.latencies[m["id"]] = (dl, rd)
-        key = (m["created_at"] // HOUR * HOUR, m["phone_number_id"] or "", m["template_name"] or "",
-               m["template_language"] or "")
+        key = (m["created_at"] // HOUR * HOUR, account(m), m["phone_number_id"] or "",
+               m["template_name"] or "", m["template_language"] or "")
         r = drow(key)
         r["sent"] += 1
         r["delivered"] += m["delivered_at"] is not None
@@ -111,10 +123,10 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
             exp.errors[ek] = exp.errors.get(ek, 0) + 1
 
     counted = [m for m in msgs if m["direction"] == "in" or m["wamid"] is not None]
-    by_contact: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_contact: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in counted:
-        by_contact[m["contact_wa_id"]].append(m)
-    for wa_id, thread in by_contact.items():
+        by_contact[(account(m), m["contact_wa_id"])].append(m)
+    for (waba, wa_id), thread in by_contact.items():
         thread.sort(key=lambda m: (m["created_at"], m["id"]))
         c = {"messages_in": 0, "messages_out": 0, "replies": 0, "last_in": None, "last_out": None,
              "first": thread[0]["created_at"]}
@@ -129,7 +141,7 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
                 current = []
                 sessions.append(current)
             current.append({**m, "resp": resp})
-            a = exp.activity.setdefault(m["created_at"] // HOUR * HOUR, defaultdict(int))
+            a = exp.activity.setdefault((m["created_at"] // HOUR * HOUR, waba), defaultdict(int))
             a["sessions_started"] += new_session
             if m["direction"] == "in":
                 c["messages_in"] += 1
@@ -148,12 +160,13 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
                     a["business_response_ms_sum"] += resp
             prev = m
         c["score"] = score(c["messages_in"], c["messages_out"], c["replies"], c["last_in"], c["last_out"])
-        exp.contacts[wa_id] = c
+        exp.contacts[(waba, wa_id)] = c
         for s in sessions:
             ins = [m for m in s if m["direction"] == "in"]
             outs = [m for m in s if m["direction"] == "out"]
             exp.sessions[frozenset(m["id"] for m in s)] = {
                 "contact_wa_id": wa_id,  # type: ignore[dict-item]
+                "waba_id": waba,  # type: ignore[dict-item]
                 "started_at": s[0]["created_at"],
                 "last_message_at": s[-1]["created_at"],
                 "messages_in": len(ins),
@@ -164,10 +177,10 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
                 "business_response_ms_sum": sum(m["resp"] or 0 for m in outs),
                 "business_response_count": sum(m["resp"] is not None for m in outs),
             }
-    for rated in rows(conn, "SELECT started_at, satisfaction FROM conversation_sessions"):
+    for rated in rows(conn, "SELECT * FROM conversation_sessions"):
         if rated["satisfaction"] is None:
             continue
-        a = exp.activity.setdefault(rated["started_at"] // HOUR * HOUR, defaultdict(int))
+        a = exp.activity.setdefault((rated["started_at"] // HOUR * HOUR, account(rated)), defaultdict(int))
         a["satisfaction_count"] += 1
         a["satisfaction_sum"] += rated["satisfaction"]
         a[f"sat_{rated['satisfaction']}"] += 1
@@ -177,13 +190,13 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
 def without_numbers(exp: Expected) -> Expected:
     """The figures keyed as before migration 0004: all phone numbers summed."""
     delivery: dict[tuple[Any, ...], dict[str, int]] = {}
-    for (hour, _number, *rest), figures in exp.delivery.items():
-        row = delivery.setdefault((hour, *rest), defaultdict(int))
+    for (hour, waba, _number, *rest), figures in exp.delivery.items():
+        row = delivery.setdefault((hour, waba, *rest), defaultdict(int))
         for k, v in figures.items():
             row[k] += v
     errors: dict[tuple[Any, ...], int] = defaultdict(int)
-    for (hour, _number, *rest), n in exp.errors.items():
-        errors[(hour, *rest)] += n
+    for (hour, waba, _number, *rest), n in exp.errors.items():
+        errors[(hour, waba, *rest)] += n
     return Expected(exp.latencies, delivery, dict(errors), exp.response_ms, exp.sessions, exp.contacts,
                     exp.activity)
 
@@ -195,6 +208,11 @@ def _expected(conn: Connection, gap_ms: int, by_number: bool) -> Expected:
 
 def _number_key(by_number: bool) -> tuple[str, ...]:
     return ("phone_number_id",) if by_number else ()
+
+
+def _get(row: dict[str, Any], column: str) -> Any:
+    """A key column of a stored row; waba_id is '' before migration 0011 (no such column)."""
+    return account(row) if column == "waba_id" else row[column]
 
 
 def nonzero(d: dict[str, Any]) -> dict[str, int]:
@@ -213,9 +231,9 @@ def compare(conn: Connection, gap_ms: int, *, by_number: bool = True) -> None:
     for mid, m in msgs.items():
         assert m["response_ms"] == exp.response_ms.get(mid), f"response_ms of message {mid}"
 
-    keys = ("hour_start", *_number_key(by_number), "template_name", "template_language")
+    keys = ("hour_start", "waba_id", *_number_key(by_number), "template_name", "template_language")
     got_delivery = {
-        tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
+        tuple(_get(r, k) for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
         for r in rows(conn, "SELECT * FROM delivery_rollups")
     }
     got_delivery = {k: v for k, v in got_delivery.items() if v}
@@ -223,7 +241,7 @@ def compare(conn: Connection, gap_ms: int, *, by_number: bool = True) -> None:
     assert got_delivery == want_delivery, "delivery_rollups"
 
     got_errors = {
-        tuple(r[k] for k in (*keys, "error_code")): r["failures"]
+        tuple(_get(r, k) for k in (*keys, "error_code")): r["failures"]
         for r in rows(conn, "SELECT * FROM error_rollups") if r["failures"]
     }
     assert got_errors == exp.errors, "error_rollups"
@@ -234,22 +252,22 @@ def compare(conn: Connection, gap_ms: int, *, by_number: bool = True) -> None:
             members[m["session_id"]].add(mid)
     got_sessions = {}
     for s in rows(conn, "SELECT * FROM conversation_sessions"):
-        figures = {k: s[k] for k in next(iter(exp.sessions.values()))} if exp.sessions else {}
+        figures = {k: _get(s, k) for k in next(iter(exp.sessions.values()))} if exp.sessions else {}
         got_sessions[frozenset(members.get(s["id"], set()))] = figures
     assert got_sessions == exp.sessions, "conversation_sessions"
 
     for c in rows(conn, "SELECT * FROM contacts"):
-        want = exp.contacts.get(c["wa_id"])
-        assert want is not None, f"contact {c['wa_id']} has no counted message"
+        want = exp.contacts.get((account(c), c["wa_id"]))
+        assert want is not None, f"contact {c['wa_id']} of account {account(c)!r} has no counted message"
         got = (c["messages_in"], c["messages_out"], c["replies"], c["last_inbound_at"],
                c["last_outbound_at"], c["first_seen_at"])
         assert got == (want["messages_in"], want["messages_out"], want["replies"], want["last_in"],
-                       want["last_out"], want["first"]), f"contact {c['wa_id']}"
+                       want["last_out"], want["first"]), f"contact {c['wa_id']} of {account(c)!r}"
         assert abs(c["engagement_score"] - want["score"]) < 1e-6, f"engagement of {c['wa_id']}"
-    assert {c["wa_id"] for c in rows(conn, "SELECT wa_id FROM contacts")} == set(exp.contacts)
+    assert {(account(c), c["wa_id"]) for c in rows(conn, "SELECT * FROM contacts")} == set(exp.contacts)
 
     got_activity = {
-        r["hour_start"]: nonzero({k: v for k, v in r.items() if k != "hour_start"})
+        (r["hour_start"], account(r)): nonzero({k: v for k, v in r.items() if k not in ("hour_start", "waba_id")})
         for r in rows(conn, "SELECT * FROM activity_rollups")
     }
     got_activity = {k: v for k, v in got_activity.items() if v}
@@ -268,21 +286,21 @@ def compare_daily(conn: Connection, gap_ms: int, *, by_number: bool = True) -> N
             day[k] += v
     want = {k: nonzero(v) for k, v in want_days.items()}
     want = {k: v for k, v in want.items() if v}
-    keys = ("day_start", *_number_key(by_number), "template_name", "template_language")
+    keys = ("day_start", "waba_id", *_number_key(by_number), "template_name", "template_language")
     got = {
-        tuple(r[k] for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
+        tuple(_get(r, k) for k in keys): nonzero({k: v for k, v in r.items() if k not in keys})
         for r in rows(conn, "SELECT * FROM delivery_rollups_daily")
     }
     got = {k: v for k, v in got.items() if v}
     assert got == want, "delivery_rollups_daily"
 
-    # Per day, number (if keyed by it) and code: the hourly key without template/language.
+    # Per day, account, number (if keyed by it) and code: the hourly key without template/language.
     want_errors: dict[tuple[Any, ...], int] = defaultdict(int)
     for (hour, *rest), n in exp.errors.items():
         want_errors[(hour // DAY * DAY, *rest[:-3], rest[-1])] += n
-    error_keys = ("day_start", *_number_key(by_number), "error_code")
+    error_keys = ("day_start", "waba_id", *_number_key(by_number), "error_code")
     got_errors = {
-        tuple(r[k] for k in error_keys): r["failures"]
+        tuple(_get(r, k) for k in error_keys): r["failures"]
         for r in rows(conn, "SELECT * FROM error_rollups_daily") if r["failures"]
     }
     assert got_errors == {k: v for k, v in want_errors.items() if v}, "error_rollups_daily"
@@ -290,13 +308,14 @@ def compare_daily(conn: Connection, gap_ms: int, *, by_number: bool = True) -> N
     # Every contact with a message, under the hour of its latest one and the decile of its
     # stored score (compare() checks that score; a recomputed one may fall on the other side
     # of a decile bound by rounding: PostgreSQL computes it in numeric).
-    stored = {c["wa_id"]: c["engagement_score"] for c in rows(conn, "SELECT * FROM contacts")}
-    want_scores: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for wa_id, c in exp.contacts.items():
+    stored = {(account(c), c["wa_id"]): c["engagement_score"] for c in rows(conn, "SELECT * FROM contacts")}
+    want_scores: dict[tuple[int, str, int], list[float]] = defaultdict(list)
+    for (waba, wa_id), c in exp.contacts.items():
         latest = max(t for t in (c["last_in"], c["last_out"]) if t is not None)
-        want_scores[(latest // HOUR * HOUR, min(9, int(stored[wa_id] // 10)))].append(stored[wa_id])
+        score_now = stored[(waba, wa_id)]
+        want_scores[(latest // HOUR * HOUR, waba, min(9, int(score_now // 10)))].append(score_now)
     got_scores = {
-        (r["hour_start"], r["decile"]): (r["contacts"], r["score_sum"])
+        (r["hour_start"], account(r), r["decile"]): (r["contacts"], r["score_sum"])
         for r in rows(conn, "SELECT * FROM score_rollups") if r["contacts"]
     }
     assert set(got_scores) == set(want_scores), "score_rollups keys"
@@ -318,13 +337,13 @@ class NumberFigures:
 def number_figures(exp: Expected, phone: str) -> NumberFigures:
     totals: dict[str, int] = defaultdict(int)
     templates: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (_hour, number, name, lang), figures in exp.delivery.items():
+    for (_hour, _waba, number, name, lang), figures in exp.delivery.items():
         if number == phone:
             for k, v in figures.items():
                 totals[k] += v
                 templates[(name, lang)][k] += v
     errors: dict[int | None, int] = defaultdict(int)
-    for (_hour, number, _name, _lang, code), n in exp.errors.items():
+    for (_hour, _waba, number, _name, _lang, code), n in exp.errors.items():
         if number == phone:
             errors[None if code == -1 else code] += n
     return NumberFigures(dict(totals), {k: dict(v) for k, v in templates.items()}, dict(errors))

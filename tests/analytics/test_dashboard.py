@@ -182,7 +182,7 @@ def reference_latency(exp: Any, phone: str, buckets: dict[int, LatencyPoint]) ->
     columns = [*DELIVERY_BIN_COLUMNS, *READ_BIN_COLUMNS]
     n = len(DELIVERY_BIN_COLUMNS)
     days: dict[int, list[int]] = {t: [0] * len(columns) for t in buckets}
-    for (hour, number, _name, _lang), figures in exp.delivery.items():
+    for (hour, _waba, number, _name, _lang), figures in exp.delivery.items():
         if number == phone:
             hist = days[hour - hour % DAY_MS]
             for i, c in enumerate(columns):

@@ -159,16 +159,17 @@ def recompute(conn: Any, start: int, end: int, gap_ms: int) -> dict[str, Any]:
         pct = {f"{k}_pct": round(100 * f[k] / f["sent"], 2) for k in ("delivered", "read", "replied")}
         templates.append({"name": name, "language": lang, **f, **pct, "quality": None, "status": None})
 
-    # Conversations: messages that joined (inbound, or outbound with a wamid), per contact in
-    # time order; a reply is a message after one the other way, a session ends after the gap.
+    # Conversations: messages that joined (inbound, or outbound with a wamid), per contact (a
+    # person in one account) in time order; a reply is a message after one the other way, a
+    # session ends after the gap.
     joined = [m for m in msgs if m["direction"] == "in" or m["wamid"] is not None]
-    threads: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    threads: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in joined:
-        threads[m["contact_wa_id"]].append(m)
+        threads[(m["waba_id"], m["contact_wa_id"])].append(m)
     eng: dict[str, int] = defaultdict(int)
     user_ms: list[int] = []
     biz_ms: list[int] = []
-    active: set[str] = set()
+    active: set[tuple[str, str]] = set()
     scores: list[float] = []
     for contact, thread in threads.items():
         thread.sort(key=lambda m: (m["created_at"], m["id"]))

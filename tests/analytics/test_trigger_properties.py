@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, inspect, text, update
 
 from easymo_core.analytics.rebuild import rebuild_daily, rebuild_delivery
 from easymo_core.analytics.settings import set_session_gap_ms
@@ -28,8 +28,9 @@ from tests.analytics.reference import compare, compare_daily
 messages_t = table_of(Message)
 T0 = 1_777_000_000_000 - 1_777_000_000_000 % 3_600_000 + 3_000_000  # 10 minutes before an hour ends
 CONTACTS = ("15550000001", "15550000002", "4915112345678")
-# Two profiles' numbers sharing the database; a reply may come in on either.
+# Two profiles' numbers of two accounts sharing the database; a reply may come in on either.
 PHONES = ("106540352242922", "109871234567890")
+WABA_BY_PHONE = {PHONES[0]: "102290129340398", PHONES[1]: "104996122399160"}
 TEMPLATES = (None, ("order_update", "en_US"), ("order_update", "pt_BR"), ("promo", "en_US"))
 STEPS = (0, 1_000, 20_000, 90_000, 400_000, 2_000_000, 7_200_000)
 ERRORS = (131026, 131047, 131049, None)
@@ -42,11 +43,26 @@ def dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def schema_has_accounts(db: Database) -> bool:
+    return "phone_numbers" in inspect(db.engine).get_table_names()
+
+
 def reset(db: Database, gap_ms: int) -> None:
     with db.engine.begin() as conn:
         for table in TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
         set_session_gap_ms(conn, gap_ms)
+    if schema_has_accounts(db):
+        know_accounts(db)
+
+
+def know_accounts(db: Database) -> None:
+    """phone_numbers names both numbers' accounts, as the processor and the ingest record them."""
+    with db.engine.begin() as conn:
+        for phone, waba in WABA_BY_PHONE.items():
+            conn.execute(text("INSERT INTO phone_numbers (phone_number_id, waba_id, first_seen_at) "
+                              "VALUES (:p, :w, 0) ON CONFLICT (phone_number_id) DO NOTHING"),
+                         {"p": phone, "w": waba})
 
 
 def status_record(wamid: str, status: str, ms: int, key: str, code: int | None) -> StatusRecord:
@@ -111,6 +127,9 @@ class History:
         self.pending: list[StatusRecord] = []
         self.outbound: dict[str, list[str]] = {c: [] for c in CONTACTS}
         self.refused: list[int] = []
+        # Sends name their number's account once the schema has accounts (migration 0011);
+        # a test that upgrades midway sets it then.
+        self.accounts: dict[str, str] | None = WABA_BY_PHONE if schema_has_accounts(db) else None
 
     def draw(self, strategy: st.SearchStrategy[Any]) -> Any:
         return self.data.draw(strategy)
@@ -152,7 +171,8 @@ class History:
                  "template_name": template[0] if template else None,
                  "template_language": template[1] if template else None,
                  "status": "queued", "source": "cli", "created_at": self.t, "updated_at": self.t,
-                 "queued_at": self.t},
+                 "queued_at": self.t,
+                 **({"waba_id": self.accounts[phone]} if self.accounts else {})},
             ).scalar_one()
         if outcome == "refused":
             with self.db.engine.begin() as conn:

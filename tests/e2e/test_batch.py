@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from easymo_core.cloudapi.errors import NetworkError, SendContext, SendOutcomeUnknown
+from easymo_core.config.profile import Profile
 from easymo_core.errors import EasymoError
 from easymo_core.messaging.batch import TemplateRequest
 from easymo_core.messaging.outcome import SendOutcome, TemplateRefused
@@ -88,17 +89,19 @@ def _status_first(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
         result = real(payload, idempotency_key=idempotency_key, **kw)
         event = {"id": result.wamid, "status": "sent", "timestamp": str(int(time.time())),
                  "recipient_id": payload["to"], "biz_opaque_callback_data": idempotency_key}
-        processor.ingest.ingest(parse_envelope(_envelope(event)))
+        processor.ingest.ingest(parse_envelope(_envelope(event, processor.profile)))
         return result
 
     monkeypatch.setattr(processor.client, "send_payload", send)
 
 
-def _envelope(status: dict[str, Any]) -> dict[str, Any]:
+def _envelope(status: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """Meta's webhook for the profile's number: its account is entry.id (a status naming
+    another account would not touch the profile's messages)."""
     value = {"messaging_product": "whatsapp", "statuses": [status],
-             "metadata": {"display_phone_number": "15550100001", "phone_number_id": "1"}}
+             "metadata": {"display_phone_number": "15550100001", "phone_number_id": profile.phone_number_id}}
     return {"object": "whatsapp_business_account",
-            "entry": [{"id": "2", "changes": [{"field": "messages", "value": value}]}]}
+            "entry": [{"id": profile.waba_id, "changes": [{"field": "messages", "value": value}]}]}
 
 
 def _batch_then_single(stack: Stack, n: int, *, concurrency: int) -> list[Any]:

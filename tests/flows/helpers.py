@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from easymo_core.cloudapi.errors import PayloadError
@@ -62,7 +63,9 @@ class Sent:
 class FakeProcessor:
     """Records what the engine sends; ``fail_next`` makes the next send fail like Meta would."""
 
-    def __init__(self) -> None:
+    def __init__(self, waba_id: str = "") -> None:
+        # The profile the engine sends for: its account is the engine's.
+        self.profile = SimpleNamespace(waba_id=waba_id)
         self.sent: list[Sent] = []
         self.fail_next = False
         self._ids = itertools.count(1)
@@ -95,7 +98,8 @@ class FakeProcessor:
 _wamids = itertools.count(1)
 
 
-def inbound(frm: str, *, text: str | None = None, reply_id: str | None = None, kind: str | None = None) -> InboundRecord:
+def inbound(frm: str, *, text: str | None = None, reply_id: str | None = None, kind: str | None = None,
+            waba_id: str = "") -> InboundRecord:
     """An inbound message as the ingest hands it on: a typed text or a button/list tap."""
     return InboundRecord(
         wamid=f"wamid.in{next(_wamids)}",
@@ -108,6 +112,7 @@ def inbound(frm: str, *, text: str | None = None, reply_id: str | None = None, k
         context_wamid=None,
         phone_number_id="1",
         raw={},
+        waba_id=waba_id,
     )
 
 

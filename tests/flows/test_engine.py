@@ -124,8 +124,8 @@ def test_max_retries_without_fallback_abandons(rig: Rig) -> None:
 def test_two_messages_for_one_step_cannot_both_advance(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     started = rig.engine.start("order_check", USER, force=True)
     # Both handlers read the state before either writes: as two receivers would.
-    seen = rig.engine._active(USER)
-    monkeypatch.setattr(rig.engine, "_active", lambda wa_id: seen)
+    seen = rig.engine._active(USER, "")
+    monkeypatch.setattr(rig.engine, "_active", lambda wa_id, waba_id: seen)
     first = rig.engine.handle_inbound(inbound(USER, reply_id="arrived"))
     second = rig.engine.handle_inbound(inbound(USER, reply_id="missing"))
     assert (first.action, second.action) == ("advanced", "stale")
@@ -237,3 +237,29 @@ def test_a_failing_flow_listener_never_breaks_the_ingest(rig: Rig, db: Database)
     with db.engine.connect() as conn:
         assert conn.execute(select(table_of(Message).c.id).where(table_of(Message).c.wamid == rec.wamid)).first()
     assert rig.proc.sent and rig.proc.sent[-1].kind == "list"  # the next listener still ran
+
+
+def test_flow_runs_are_per_account(db: Database) -> None:
+    """One person writing to two accounts is two contacts with a run each: each engine
+    answers only its own account's contact, from its own number."""
+    library = FlowLibrary(db)
+    library.import_text(ORDER_FLOW, source_name="order.yaml")
+    ingest = StatusIngest(db)
+    engines = {}
+    for waba in ("111", "222"):
+        engines[waba] = FlowEngine(db, FakeProcessor(waba), library, clock=lambda: T0)
+        engines[waba].attach(ingest)
+    a = engines["111"].start("order_check", USER, force=True)
+    b = engines["222"].start("order_check", USER, force=True)
+    with db.engine.connect() as conn:
+        runs = {r.id: (r.waba_id, r.status) for r in conn.execute(select(table_of(FlowState)))}
+    # Starting B's run superseded nothing of A's.
+    assert runs == {a.state_id: ("111", "active"), b.state_id: ("222", "active")}
+    ingest.ingest(WebhookBatch(inbound=[inbound(USER, reply_id="arrived", waba_id="222")]))
+    assert [s.kind for s in engines["111"].processor.sent] == ["buttons"]  # A answered nothing
+    assert [s.kind for s in engines["222"].processor.sent] == ["buttons", "list"]
+    with db.engine.connect() as conn:
+        steps = {r.waba_id: r.current_step for r in conn.execute(select(table_of(FlowState)))}
+        sessions = {r.waba_id for r in conn.execute(select(table_of(ConversationSession)))}
+    assert steps == {"111": "ask", "222": "rate"}
+    assert sessions == {"222"}  # the inbound message opened B's session only

@@ -47,7 +47,10 @@ def envelope(
     }
 
 
-def add_message(db: Database, wamid: str) -> None:
+WABA = "200000000000001"  # the envelope's entry.id
+
+
+def add_message(db: Database, wamid: str, waba_id: str = WABA) -> None:
     with db.session() as s:
         s.add(
             Message(
@@ -55,6 +58,7 @@ def add_message(db: Database, wamid: str) -> None:
                 idempotency_key=wamid,
                 profile="t",
                 phone_number_id="1",
+                waba_id=waba_id,
                 direction="out",
                 contact_wa_id="15551230000",
                 type="text",
@@ -154,7 +158,7 @@ def test_inbound_reply_recorded_once_and_opens_window(db: Database) -> None:
     with db.session() as s:
         m = s.scalars(select(Message).where(Message.direction == "in")).one()
         assert (m.type, m.reply_id, m.body, m.context_wamid) == ("reply", "yes", "Yes", "wamid.6")
-        c = s.get(Contact, "15551230000")
+        c = s.get(Contact, (WABA, "15551230000"))
         assert c is not None and c.messages_in == 1 and c.replies == 1 and c.profile_name == "Ana"
         assert c.last_inbound_at == T0 + timedelta(seconds=30)
 

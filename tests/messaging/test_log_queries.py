@@ -107,6 +107,32 @@ def test_conversation_is_the_session_of_the_message_in_order(db: Database) -> No
         assert conv.session.messages_out == 1 and conv.sessions == 2
 
 
+def test_a_conversation_is_one_accounts_thread_with_the_contact(db: Database) -> None:
+    """The same person writing to two accounts: each conversation shows its own account's
+    messages, contact figures, sessions and flow runs, never the other's."""
+    c = "15550100125"
+    a_in = add_message(db, ms=0, contact=c, direction="in", status="received", body="to A", waba_id="111")
+    add_message(db, ms=1000, contact=c, body="A answers", waba_id="111")
+    b_in = add_message(db, ms=500, contact=c, direction="in", status="received", body="to B", waba_id="222")
+    with db.session() as s:
+        flow = ConversationFlow(name="f", title="F", definition={}, created_at=at(0), updated_at=at(0))
+        s.add(flow)
+        s.flush()
+        s.add(FlowState(flow_id=flow.id, contact_wa_id=c, waba_id="222", status="active",
+                        current_step="x", history=[], started_at=at(0), updated_at=at(10)))
+    q = LogQueries(db)
+    conv_a, conv_b = q.conversation(c, a_in), q.conversation(c, b_in)
+    assert [m.body for m in conv_a.messages] == ["to A", "A answers"]
+    assert [m.body for m in conv_b.messages] == ["to B"]
+    assert conv_a.flows == [] and [f.name for f in conv_b.flows] == ["f"]
+    assert conv_a.info is not None and (conv_a.info.messages_in, conv_a.info.messages_out) == (1, 1)
+    assert conv_b.info is not None and (conv_b.info.messages_in, conv_b.info.messages_out) == (1, 0)
+    assert conv_a.sessions == conv_b.sessions == 1
+    # Without a message: the account named, else the contact's latest message's.
+    assert [m.body for m in q.conversation(c, waba_id="222").messages] == ["to B"]
+    assert [m.body for m in q.conversation(c).messages] == ["to A", "A answers"]
+
+
 def test_conversation_shows_flow_state(db: Database) -> None:
     c = "15550100124"
     mid = add_message(db, ms=0, contact=c)
