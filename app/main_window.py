@@ -616,8 +616,10 @@ class MainWindow(QMainWindow):
 
         access = session.access
         self.identity.setText(describe_access(access) if access is not None else "")
-        self.identity.setToolTip("The database login this console uses, its easyMO role and the "
-                                 "WhatsApp Business Accounts it may see")
+        self.identity.setToolTip(f"{self.identity.text()}: the database login this console uses, "
+                                 "its easyMO role and the WhatsApp Business Accounts it may see")
+        self.identity.setMinimumWidth(self.identity.sizeHint().width())
+        self._fit_lights(self.width())
         reason = _read_only(session)
         if reason is not None and access is not None:
             self.read_only_banner.set_text(
@@ -655,11 +657,14 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.set_compact(event.size().width() < 1180)
-        # The three lights share what the profile switcher, jobs and bell leave of the bar.
-        share = (event.size().width() - 330) // max(1, len(self.health)) - 40
-        for indicator in self.health.values():
-            indicator.set_text_width(min(330, share))
+        self._fit_lights(event.size().width())
         self.notifications.reposition()
+
+    def _fit_lights(self, width: int) -> None:
+        """The three lights share what the profile switcher, the login, jobs and bell leave."""
+        share = (width - 330 - self.identity.sizeHint().width()) // max(1, len(self.health)) - 40
+        for indicator in self.health.values():
+            indicator.set_text_width(max(60, min(330, share)))
 
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -86,7 +86,7 @@ class SchedulerStatus(QObject):
         health, detail, tooltip = overall(self.states, datetime.now(UTC))
         if self.read_only:
             off = sum(1 for s in self.states.values() if s.skipped == self.read_only)
-            detail += f" · {off} off: {self.read_only}"
+            detail += f" · {off} off: read-only"  # short for the light; the tooltip says whose role
         self.hub.health_changed.emit("scheduler", health, detail)
         self.indicator.setToolTip(tooltip or detail)
 

@@ -106,7 +106,9 @@ class _OpenDatabase:
 
     @property
     def engine(self) -> Any:
-        return self.st.database(check_schema=False).engine
+        # Checked as the command itself would open it: a corrupt file, a wrong password or an
+        # older schema is explained the same way before the role is read.
+        return self.st.database().engine
 
 
 def emit_json(data: Any) -> None:

@@ -81,8 +81,8 @@ def test_viewer_console_is_read_only_and_says_why(
         assert flows.import_button.toolTip() == "Your role viewer cannot import flows"
 
         scheduler = window.health["scheduler"]
-        qtbot.waitUntil(lambda: "4 off: your role viewer cannot write" in scheduler.detail,
-                        timeout=15_000)
+        qtbot.waitUntil(lambda: "4 off: read-only" in scheduler.detail, timeout=15_000)
+        assert "Template sync: off — your role viewer cannot write" in scheduler.toolTip()
         assert scheduler.health in ("ok", "busy")
         window.shutdown()
 
