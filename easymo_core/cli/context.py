@@ -77,9 +77,10 @@ def state(ctx: click.Context | None = None) -> CliState:
     return obj
 
 
-def acts(action: str) -> Callable[[F], F]:
+def acts(action: str, *, also: tuple[str, ...] = ()) -> Callable[[F], F]:
     """The command does ``action`` (plain words: "send messages"); a database refusal while it
-    runs reads "your role viewer cannot send messages" instead of the driver's text."""
+    runs reads "your role viewer cannot send messages" instead of the driver's text. Roles in
+    ``also`` may run it though they may not write in general."""
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
@@ -89,7 +90,7 @@ def acts(action: str) -> Callable[[F], F]:
             st = state()
             if kwargs.get("dry_run"):  # a dry run reads only: any role may
                 return fn(*args, **kwargs)
-            with refusing(action, _OpenDatabase(st)):
+            with refusing(action, _OpenDatabase(st), also=also):
                 return fn(*args, **kwargs)
 
         return run  # type: ignore[return-value]

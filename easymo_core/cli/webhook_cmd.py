@@ -175,7 +175,7 @@ def dead_letters(as_json: bool) -> None:
 @webhook.command()
 @click.argument("letter_id", metavar="ID", type=int, required=False)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
-@acts("replay webhook dead letters")
+@acts("replay webhook dead letters", also=("webhook",))  # the receiver's login re-ingests
 def replay(letter_id: int | None, replay_all: bool) -> None:
     """Ingest dead letters again (after a fix); one that fails again stays, with its new error."""
     from easymo_core.errors import ConfigError

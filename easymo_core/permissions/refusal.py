@@ -59,17 +59,19 @@ def refused(action: str, db: Any | None, access: Access | None = None) -> Permis
 
 
 @contextmanager
-def refusing(action: str, db: Any | None, *, access: Access | None = None) -> Iterator[None]:
+def refusing(action: str, db: Any | None, *, access: Access | None = None,
+             also: tuple[str, ...] = ()) -> Iterator[None]:
     """Run the block if the login may write at all; a database refusal inside it (row-level
     security keeping out another account's row, a grant missing) becomes a PermissionRefused
     for ``action``. ``access``: the login's, read before (the console reads it once);
-    without it the login's role is read from ``db`` first."""
+    without it the login's role is read from ``db`` first. ``also``: roles that may not write
+    in general but may do this (the webhook login re-ingests its own dead letters)."""
     try:
         if access is not None:
-            if not access.may_write:
+            if not access.may_write and access.role not in also:
                 raise refused(action, db, access)
         elif db is not None:
-            require_write(action, db)
+            require_write(action, db, also)
         yield
     except PermissionRefused:
         raise
@@ -80,14 +82,14 @@ def refusing(action: str, db: Any | None, *, access: Access | None = None) -> It
         raise refused(action, db, access) from None
 
 
-def require_write(action: str, db: Any) -> None:
+def require_write(action: str, db: Any, also: tuple[str, ...] = ()) -> None:
     """Refuse ``action`` up front when the login's role may not write at all (a viewer, the
     webhook login): before a template reaches Meta or a file is uploaded, not after."""
     from easymo_core.roles.access import current_access
 
     with db.engine.connect() as conn:
         access = current_access(conn)
-    if not access.may_write:
+    if not access.may_write and access.role not in also:
         raise PermissionRefused(access.role, action, login=access.login, hint=ADMIN_HINT)
 
 

@@ -72,3 +72,16 @@ def test_viewer_is_refused_before_the_block_runs() -> None:
         ran.append(1)
     assert ran == []
     assert refused.value.message == "your role viewer cannot run a bulk send"
+
+
+def test_a_role_allowed_for_one_action_passes() -> None:
+    from easymo_core.roles.access import Access
+
+    hook = Access(login="h1", role="webhook", accounts=None)
+    ran = []
+    with refusing("replay webhook dead letters", None, access=hook, also=("webhook",)):
+        ran.append(1)
+    assert ran == [1]
+    with pytest.raises(PermissionRefused), refusing("send messages", None, access=hook):
+        ran.append(2)
+    assert ran == [1]
