@@ -46,9 +46,10 @@ NAV = (
     ("compose", "Compose"),
     ("messages", "Messages"),
     ("flows", "Flows"),
+    ("audit", "Audit"),
     ("settings", "Settings"),
 )
-NEEDS_SESSION = ("dashboard", "templates", "compose", "messages", "flows")
+NEEDS_SESSION = ("dashboard", "templates", "compose", "messages", "flows", "audit")
 
 
 class MainWindow(QMainWindow):
@@ -491,6 +492,7 @@ class MainWindow(QMainWindow):
         self.open_profile(name)
 
     def _page_factories(self, session: ConsoleSession) -> dict[str, Any]:
+        from app.views.audit_page import AuditPage
         from app.views.composer_page import ComposerPage
         from app.views.messages_page import MessagesPage
         from app.views.templates_page import TemplatesPage
@@ -504,6 +506,7 @@ class MainWindow(QMainWindow):
             "messages": lambda: MessagesPage(svc, self.jobs, self.hub,
                                              number_names=self.store.number_names()),
             "flows": lambda: self._flows_page(session),
+            "audit": lambda: AuditPage(svc, self.jobs, self.hub),
         }
 
     def _flows_page(self, session: ConsoleSession) -> Any:

@@ -208,6 +208,11 @@ def _steps(w: Any, stack: Any, out: Path) -> Iterator[Step]:
     yield (lambda: flows.graph.definition is not None, 10.0)
     yield 0.6
     save(w, out / "08-flows.png")
+    audit = w.page("audit")
+    w.navigate("audit")
+    yield (lambda: audit.model.rowCount() > 0 and not audit.loading, 10.0)
+    yield 0.3
+    save(w, out / "08b-audit.png")
 
     settings = w.page("settings")
     w.navigate("settings")

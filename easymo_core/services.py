@@ -68,7 +68,7 @@ class Services:
                 graph_version=profile.graph_version,
                 pacer=(pacers or Pacers()).for_number(profile.phone_number_id, profile.messages_per_second),
             )
-        templates = TemplateService(database, client, profile.waba_id)
+        templates = TemplateService(database, client, profile.waba_id, profile=profile.name)
         ingest = StatusIngest(database)
         processor = MessageProcessor(database, client, profile, templates, ingest)
         flows = FlowEngine(database, processor)

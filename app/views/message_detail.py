@@ -152,7 +152,8 @@ class MessageDetailPane(QScrollArea):
         wamid = str(m.get("wamid") or "")
         from app.models.timeline import short_id
 
-        self.sub.setText(f"#{m.get('id')}{template} · via {m.get('source')}"
+        by = f" by {m['admin']}" if m.get("admin") else ""  # who of the team sent it
+        self.sub.setText(f"#{m.get('id')}{template} · via {m.get('source')}{by}"
                          + (f"\nMeta's message id {short_id(wamid, 32)}" if wamid else ""))
         self.sub.setToolTip(wamid)
         self.badge.set_status(str(m.get("status") or ""))

@@ -632,6 +632,7 @@ def _stack(edit: QLineEdit, state: QLabel) -> QWidget:
 
 def _save(store: ProfileStore, profile: Profile, token: str | None,
           secret: str | None, db_password: str | None = None) -> Profile:
+    existed = profile.name in store.names()
     if db_password:  # first: a keyring that refuses leaves the profile file as it was
         set_secret(profile.name, "db-password", db_password)
     store.save(profile)
@@ -639,13 +640,32 @@ def _save(store: ProfileStore, profile: Profile, token: str | None,
         set_secret(profile.name, "token", token)
     if secret:
         set_secret(profile.name, "app-secret", secret)
+    from easymo_core.audit import record_profile_saved
+
+    _audited(record_profile_saved(profile, existed=existed,
+                                  secrets=[k for k, v in (("token", token), ("app-secret", secret),
+                                                             ("db-password", db_password)) if v]))
     return profile
 
 
 def _delete(store: ProfileStore, name: str) -> None:
     from easymo_core.secrets import delete_secrets
 
+    removed = store.get(name)
     store.remove(name)
     # No keyring means nothing was stored there either.
     with contextlib.suppress(Exception):
         delete_secrets(name)
+    from easymo_core.audit import record_profile_removed
+
+    _audited(record_profile_removed(removed))
+
+
+def _audited(problem: str | None) -> None:
+    """The change stands whether or not its audit entry could be written (a new profile's
+    database may not exist yet); the log file says when it was not."""
+    if problem is not None:
+        import logging
+
+        logging.getLogger("easymo.console").warning("profile change not recorded in the audit log: %s",
+                                                    problem)

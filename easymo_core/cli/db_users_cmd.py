@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from easymo_core.audit import record
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.roles import grants as grants_mod
 from easymo_core.roles import logins
@@ -41,6 +42,9 @@ def roles() -> None:
     created = grants_mod.create_group_roles(database.engine)
     with database.engine.begin() as conn:
         applied = grants_mod.apply(conn)
+        record(conn, action="roles.apply", target=", ".join(GROUP_ROLES),
+               detail={"created": created, "grants": len(applied)},
+               profile=state().profile().name, waba_id="")
     click.echo(f"created {', '.join(created)}" if created else "the group roles exist already")
     print_grants(applied)
 
@@ -66,6 +70,8 @@ def add(login: str, role: str, wabas: tuple[str, ...], password_stdin: bool) -> 
     database = _database()
     with database.engine.begin() as conn:
         info = logins.add(conn, login, role, password, wabas)
+        record(conn, action="login.add", target=login, profile=state().profile().name, waba_id="",
+               detail={"role": info.role, "accounts": info.as_json()["accounts"]})
     click.echo(f"login {info.login} added: role {info.role}, accounts: {info.accounts_text()}")
     if not wabas:
         click.echo("no --waba given: it sees every account, including rows of no account ('')")
@@ -95,4 +101,6 @@ def remove(login: str) -> None:
     database = _database()
     with database.engine.begin() as conn:
         info = logins.remove(conn, login)
+        record(conn, action="login.remove", target=login, profile=state().profile().name, waba_id="",
+               detail={"role": info.role})
     click.echo(f"login {info.login} ({info.role}) removed")

@@ -22,6 +22,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("easymo_core.cli.sandbox_cmd", "sandbox"),
     ("easymo_core.cli.stats_cmd", "stats"),
     ("easymo_core.cli.flows_cmd", "flows"),
+    ("easymo_core.cli.audit_cmd", "audit"),
 )
 
 

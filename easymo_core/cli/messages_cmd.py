@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
 
 from easymo_core.cli.context import acts, emit_json, print_table, state
+from easymo_core.cli.since import parse_since
 
 
 def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    units = {"m": 60, "h": 3600, "d": 86400}
-    if value[-1:] in units and value[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(seconds=int(value[:-1]) * units[value[-1]])
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r}: use 30m, 24h, 7d or an ISO date", param_hint="--since"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_since(value) if value else None
 
 
 def _ts(value: Any) -> str:

@@ -6,6 +6,8 @@ import contextlib
 
 import click
 
+from easymo_core.audit import record_profile_removed, record_profile_saved
+from easymo_core.cli.audit_cmd import audit_note
 from easymo_core.cli.context import emit_json, print_table, state
 from easymo_core.config import SANDBOX, Profile
 from easymo_core.config.db_login import inline_password, login_name
@@ -122,9 +124,10 @@ def add(
     from easymo_core.storage.engine import parse_url
 
     store = state().store
+    existed = name in store.names()
     if name == SANDBOX:
         raise ConfigError("'sandbox' is the built-in profile", hint="choose another name")
-    if name in store.names() and not replace:
+    if existed and not replace:
         raise ConfigError(f"profile {name!r} exists", hint="pass --replace to overwrite it")
     parse_url(profile_db_url)  # refuse a malformed URL before writing anything
     profile_db_url, moved = _password_out_of_url(name, profile_db_url, move_password)
@@ -147,6 +150,7 @@ def add(
 
         set_secret(name, "db-password", moved)
     store.save(p)
+    audit_note("profile change", record_profile_saved(p, existed=existed, secrets=[]))
     if make_active:
         store.use(name)
     click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
@@ -195,11 +199,12 @@ def remove(name: str, yes: bool) -> None:
     from easymo_core.secrets import delete_secrets
 
     store = state().store
-    store.get(name)  # unknown names fail before asking
+    removed = store.get(name)  # unknown names fail before asking
     if not yes:
         click.confirm(f"Remove profile {name!r}?", abort=True)
     store.remove(name)
     # No keyring means no secrets were stored for it either.
     with contextlib.suppress(SecretsError):
         delete_secrets(name)
+    audit_note("profile change", record_profile_removed(removed))
     click.echo(f"profile {name!r} removed")

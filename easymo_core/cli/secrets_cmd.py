@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from easymo_core.audit import record_for_profile
+from easymo_core.cli.audit_cmd import audit_note
 from easymo_core.cli.context import state, stdin_is_tty
 from easymo_core.secrets import set_secret
 
@@ -47,5 +49,7 @@ def set_(kind: str, from_stdin: bool) -> None:
     else:
         raise click.UsageError("no terminal to prompt on: pass --stdin and pipe the value")
     set_secret(p.name, kind, value)  # type: ignore[arg-type]
+    audit_note("secret.set", record_for_profile(p, action="secret.set", target=p.name,
+                                                detail={"secret": kind}))  # the name, never the value
     whose = f" (login {login})" if kind == "db-password" else ""
     click.echo(f"{kind} stored in the OS keyring for profile {p.name!r}{whose}")

@@ -38,6 +38,7 @@ import psutil
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from easymo_core import audit
 from easymo_core.cloudapi.errors import (
     CloudAPIError,
     GraphAPIError,
@@ -407,6 +408,18 @@ class BulkSender:
             else:
                 status = "done"
             s.execute(update(BulkJob).where(BulkJob.id == job_id).values(status=status, updated_at=utcnow()))
+            profile = self.processor.profile
+            audit.record(s.connection(), action="bulk.finish", target=f"bulk job {job_id}",
+                         detail={"job": job_id, "status": status, "counts": counts},
+                         profile=profile.name, waba_id=profile.waba_id)
+
+    def _audit_start(self, s: Session, job: BulkJob, *, resumed: bool) -> None:
+        """One entry per run, not per recipient: the recipients are in bulk_recipients."""
+        profile = self.processor.profile
+        audit.record(s.connection(), action="bulk.start", target=f"bulk job {job.id}",
+                     detail={"job": job.id, "template": f"{job.template_name} ({job.template_language})",
+                             "recipients": job.total, "csv": Path(job.csv_path).name, "resumed": resumed},
+                     profile=profile.name, waba_id=profile.waba_id)
 
     def _job(
         self, csv_path: Path, digest: str, content: str, name: str, language: str, good: list[BulkRow],
@@ -454,6 +467,7 @@ class BulkSender:
                 job.owner = owner_id()
                 job.content_sha256 = content
                 job.updated_at = now
+                self._audit_start(s, job, resumed=True)
                 return job.id
             job = BulkJob(
                 profile=profile.name,
@@ -480,6 +494,7 @@ class BulkSender:
                     for r in good
                 ]
             )
+            self._audit_start(s, job, resumed=False)
             return job.id
 
     def _set_many(self, job_id: int, changes: list[dict[str, Any]]) -> None:

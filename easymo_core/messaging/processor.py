@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from easymo_core import audit
 from easymo_core.cloudapi.errors import CloudAPIError, NetworkError, PayloadError, SendOutcomeUnknown
 from easymo_core.cloudapi.interactive_payloads import ListRow, ListSection
 from easymo_core.cloudapi.payloads import (
@@ -366,7 +367,10 @@ class MessageProcessor:
 
         def write(conn: Connection) -> int:
             self.record_number(conn)
-            return int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+            row_id = int(conn.execute(messages_t.insert().returning(messages_t.c.id), values).scalar_one())
+            audit.record(conn, action="message.send", target=payload["to"], profile=self.profile.name,
+                         waba_id=self.profile.waba_id, detail=_audited(row_id, key, kind, template, source))
+            return row_id
 
         row_id = self.db.transaction(write)
         self._number_recorded = True
@@ -466,6 +470,19 @@ class MessageProcessor:
                 select(Contact.last_inbound_at).where(
                     Contact.waba_id == self.profile.waba_id, Contact.wa_id == wa_id)
             ).first()
+
+
+def _audited(
+    row_id: int, key: str, kind: str, template: tuple[str, str] | None, source: str
+) -> dict[str, Any]:
+    """What the audit entry of a send says besides the recipient: the row and the key that
+    find its wamid and outcome in the message log; never the text."""
+    # What a reader scans for first; the long key last.
+    detail: dict[str, Any] = {"type": kind}
+    if template:
+        detail["template"] = f"{template[0]} ({template[1]})"
+    detail.update(source=source, message_id=row_id, idempotency_key=key)
+    return detail
 
 
 def _as_params(params: TemplateParams | Sequence[str] | dict[str, str] | None) -> TemplateParams:

@@ -18,6 +18,7 @@ _FIELDS = (
     "wamid",
     "idempotency_key",
     "profile",
+    "waba_id",
     "direction",
     "contact_wa_id",
     "type",

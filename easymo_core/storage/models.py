@@ -231,6 +231,27 @@ class WebhookDeadLetter(Base):
     replayed_at: Mapped[datetime | None]
 
 
+class AuditLog(Base):
+    """Who did what, when (migration 0013): sends, bulk runs, template, profile, secret,
+    login and role changes. Append-only: a trigger refuses UPDATE and DELETE to every role
+    but the table's owner (on SQLite, to everyone). Never a secret value in ``detail``."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    # The database login ('' on SQLite), the operating-system user and the easyMO profile.
+    db_login: Mapped[str] = mapped_column(String(64))
+    os_user: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[str] = mapped_column(String(64))
+    waba_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # A dotted name: message.send, bulk.start, template.submit, profile.edit, ...
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 class Template(Base):
     """A template as synced from Meta, or a local draft not yet submitted."""
 

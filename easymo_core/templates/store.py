@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from easymo_core import audit
 from easymo_core.errors import EasymoError
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Template
@@ -114,10 +115,11 @@ class SyncResult:
 
 
 class TemplateService:
-    def __init__(self, db: Database, client: TemplateClient, waba_id: str) -> None:
+    def __init__(self, db: Database, client: TemplateClient, waba_id: str, *, profile: str = "") -> None:
         self.db = db
         self.client = client
         self.waba_id = waba_id
+        self.profile = profile  # whose submits and deletes the audit log records
         self._languages_cache: dict[str, tuple[tuple[Any, ...], builtins.list[TemplateRecord]]] = {}
 
     # -- reads -----------------------------------------------------------------------
@@ -296,6 +298,9 @@ class TemplateService:
             row.updated_at = now
             row.status_changed_at = now
             s.flush()
+            audit.record(s.connection(), action="template.submit", target=defn.name, profile=self.profile,
+                         waba_id=self.waba_id, detail={"language": defn.language, "category": row.category,
+                                                       "meta_id": row.meta_id, "status": row.status})
             return TemplateRecord.from_row(row)
 
     def delete(self, name: str, language: str | None = None) -> int:
@@ -319,4 +324,7 @@ class TemplateService:
             if language:
                 q = q.where(Template.language == language)
             result = s.execute(q)
+            audit.record(s.connection(), action="template.delete", target=name, profile=self.profile,
+                         waba_id=self.waba_id, detail={"languages": sorted(r.language for r in records),
+                                                       "at_meta": bool(remote)})
             return int(getattr(result, "rowcount", 0) or 0)

@@ -28,7 +28,7 @@ from easymo_core.messaging.webhook_payload import parse_envelope
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Message
 from tests.analytics.reference import compare
-from tests.messaging.test_ingest import T0, add_message, envelope
+from tests.messaging.test_ingest import T0, WABA, add_message, envelope
 
 pytestmark = pytest.mark.parametrize("dialect", ["postgresql"])
 
@@ -49,7 +49,7 @@ def _inbound(wamid: str, seconds: int, quoting: str | None = None) -> Any:
 def _queued(db: Database, seconds: int) -> int:
     with db.session() as s:
         row = Message(
-            idempotency_key=f"k{seconds}", profile="t", phone_number_id="1", direction="out",
+            idempotency_key=f"k{seconds}", profile="t", phone_number_id="1", waba_id=WABA, direction="out",
             contact_wa_id=CONTACT, type="text", status="queued", source="cli",
             created_at=T0 + timedelta(seconds=seconds), updated_at=T0, queued_at=T0,
         )

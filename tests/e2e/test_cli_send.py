@@ -18,7 +18,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from easymo_core.messaging.admin_name import os_user
+from easymo_core.storage.models import BulkJob, BulkRecipient, Message
 from tests.e2e.conftest import Stack, run, wait_for
 
 # Every test here starts the sandbox and the webhook receiver, most the CLI in a process.
@@ -157,6 +160,14 @@ def test_bulk_resumed_after_finish_sends_nothing(cli_env: Stack, tmp_path: Path,
     code, out, err = run(capsys, *args)
     assert code == 0 and "5 sent" in out, err
     wait_for(lambda: sum(sent_to(cli_env).values()) == 5, 10, "5 sends")
+    # The job, its recipients and its messages are the profile's account's, sent by this
+    # OS user.
+    with cli_env.db.session() as s:
+        accounts = {*s.scalars(select(BulkJob.waba_id)), *s.scalars(select(BulkRecipient.waba_id)),
+                    *s.scalars(select(Message.waba_id))}
+        admins = set(s.scalars(select(Message.admin)))
+    assert accounts == {cli_env.profile.waba_id} and cli_env.profile.waba_id
+    assert admins == {os_user()}
     time.sleep(0.2)
     code, out, err = run(capsys, *args)
     assert code == 1 and "already sent" in err and "--again" in err

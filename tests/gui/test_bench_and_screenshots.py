@@ -45,7 +45,7 @@ def test_screenshots_mode_saves_every_screen(tmp_path: Path) -> None:
     assert names == [
         "00-start.png", "00b-start-error.png", "01-dashboard.png", "02-templates.png", "03-template-editor.png",
         "04-compose-in-flight.png", "05-compose-read-reply.png", "06-compose-list.png",
-        "07-messages.png", "07b-conversation.png", "08-flows.png", "09-settings.png",
+        "07-messages.png", "07b-conversation.png", "08-flows.png", "08b-audit.png", "09-settings.png",
     ]
     assert all((out / n).stat().st_size > 20_000 for n in names)
     # The run used a throw-away home: nothing was written to the user's profiles.

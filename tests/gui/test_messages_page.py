@@ -135,7 +135,8 @@ def test_detail_pane_shows_every_status_the_error_and_the_raw_payload(
     qtbot: Any, page: MessagesPage, log_db: Database,
 ) -> None:
     now_ms = int((utcnow() - NOW).total_seconds() * 1000) + 60_000
-    ok = add_message(log_db, ms=now_ms, wamid="wamid.DETAIL1", status="read", body="Your order shipped")
+    ok = add_message(log_db, ms=now_ms, wamid="wamid.DETAIL1", status="read", body="Your order shipped",
+                     admin="ana")
     for i, status in enumerate(("sent", "delivered", "read")):
         add_event(log_db, "wamid.DETAIL1", status, ms=now_ms + 1000 * (i + 1))
     bad = add_message(log_db, ms=now_ms + 10, wamid="wamid.DETAIL2", status="failed",
@@ -146,6 +147,7 @@ def test_detail_pane_shows_every_status_the_error_and_the_raw_payload(
     qtbot.waitUntil(lambda: page.detail.loaded is not None
                     and page.detail.loaded.detail.message["id"] == ok, timeout=10_000)
     assert page.detail.step_statuses() == ["sent", "delivered", "read"]
+    assert "via cli by ana" in page.detail.sub.text()  # who of the team sent it
     assert "wamid.DETAIL1" in page.detail.raw.toPlainText()
     assert page.detail.error.isHidden()
     assert "Your order shipped" in page.detail.preview.message().body

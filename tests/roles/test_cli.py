@@ -112,6 +112,16 @@ def test_roles_then_user_add_list_remove(db: Database, capsys: pytest.CaptureFix
                             {"l": person}).scalar() == 0
     code, _, err = run(capsys, monkeypatch, "--db-url", url, "db", "user", "remove", person)
     assert code == 1 and "is no easymo login" in err
+    # Each change is in the audit log, with who made it; never a password.
+    with db.engine.connect() as conn:
+        audit = conn.execute(text("SELECT action, target, db_login, detail FROM audit_log ORDER BY id")).all()
+    assert [(a.action, a.target) for a in audit] == [
+        ("roles.apply", "easymo_admin, easymo_viewer, easymo_webhook"),
+        ("roles.apply", "easymo_admin, easymo_viewer, easymo_webhook"),
+        ("login.add", person), ("login.add", hook_login), ("login.remove", person)]
+    assert audit[2].detail == {"role": "admin", "accounts": [A]} and audit[3].detail["accounts"] == "*"
+    assert {a.db_login for a in audit} == {make_url(url).username}
+    assert password not in str(audit)
     code, _, err = run(capsys, monkeypatch, "--db-url", url, "db", "user", "remove", "postgres")
     assert code == 1 and "is no easymo login" in err
 
