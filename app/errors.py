@@ -47,6 +47,11 @@ def _describe(exc: BaseException | str) -> tuple[str, str]:
         return redact(exc), ""
     if isinstance(exc, EasymoError):
         return redact(exc.message), redact(exc.hint or "")
+    from easymo_core.permissions import ADMIN_HINT, is_refusal
+
+    if is_refusal(exc):  # a write no caller named an action for (see Page.acting): a grant is missing
+        log.info("database refusal", exc_info=exc)
+        return "the database refused this to your login", ADMIN_HINT
     problem = file_problem(exc)  # a corrupt or read-only database file: what to do, not a trace
     if problem is not None:
         log.warning("database file problem: %s", problem.message)

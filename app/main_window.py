@@ -112,6 +112,11 @@ class MainWindow(QMainWindow):
         self.sandbox_banner.action_clicked.connect(lambda: self.navigate("settings"))
         self.sandbox_banner.hide()
         column.addWidget(self.sandbox_banner)
+        # A login that may read but not write (a viewer): said once, above every page.
+        self.read_only_banner = Banner("info", "")
+        self.read_only_banner.setObjectName("ReadOnlyBanner")
+        self.read_only_banner.hide()
+        column.addWidget(self.read_only_banner)
         self.stack = QStackedWidget()
         column.addWidget(self.stack, 1)
         self.page_column = column
@@ -250,6 +255,11 @@ class MainWindow(QMainWindow):
         }
         for indicator in self.health.values():
             bar.addWidget(indicator)
+        # Who this console is on the database: "alice · admin · accounts 123, 456".
+        self.identity = QLabel("")
+        self.identity.setObjectName("IdentityLabel")
+        self.identity.setAccessibleName("Database login")
+        bar.addPermanentWidget(self.identity)
         self.jobs_indicator = JobsIndicator()
         self.jobs.busy_changed.connect(self.jobs_indicator.set_count)
         bar.addPermanentWidget(self.jobs_indicator)
@@ -366,6 +376,7 @@ class MainWindow(QMainWindow):
         self.open_seconds = time.perf_counter() - self.opened_started
         profile = session.profile
         self.sandbox_banner.setVisible(profile.is_sandbox)
+        self._show_access(session)
         self.sidebar_foot.setText(
             f"Profile {profile.name} · "
             + ("local sandbox" if profile.is_sandbox else f"Graph {profile.graph_version}")
@@ -390,6 +401,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.startup) if self.current_key() != "settings" else None
         for indicator in self.health.values():
             indicator.set_health("off", "profile not open")
+        self.identity.setText("")
+        self.read_only_banner.hide()
         self.health["api"].set_health("error", message)
         self.hub.session_changed.emit(None)
         self.session_failed.emit(exc)
@@ -550,6 +563,8 @@ class MainWindow(QMainWindow):
         factory = self._factories.get(key)
         if page is None and factory is not None and self.session is not None:
             page = factory()
+            if isinstance(page, Page):
+                page.set_access(self.session.access)
             self._add_page(key, page)
         return page
 
@@ -571,7 +586,7 @@ class MainWindow(QMainWindow):
 
             self.bridge = SchedulerBridge(session.scheduler, self.hub, self)
             self.scheduler_status = SchedulerStatus(self.hub, self.health["scheduler"], self.bridge,
-                                                    self)
+                                                    self, read_only=_read_only(session))
         self.watchers = [HealthMonitor(self.jobs, self.hub, session),
                          TemplateWatcher(self.jobs, self.hub, session)]
         for w in self.watchers:
@@ -597,6 +612,25 @@ class MainWindow(QMainWindow):
             from easymo_core.scheduler import TEMPLATE_SYNC
 
             scheduler.trigger_soon(TEMPLATE_SYNC, 5.0)
+
+    def _show_access(self, session: ConsoleSession) -> None:
+        """The login, its role and accounts in the status bar; a read-only role's banner."""
+        from easymo_core.permissions import describe_access
+
+        access = session.access
+        self.identity.setText(describe_access(access) if access is not None else "")
+        self.identity.setToolTip(f"{self.identity.text()}: the database login this console uses, "
+                                 "its easyMO role and the WhatsApp Business Accounts it may see")
+        self.identity.setMinimumWidth(self.identity.sizeHint().width())
+        self._fit_lights(self.width())
+        reason = _read_only(session)
+        if reason is not None and access is not None:
+            self.read_only_banner.set_text(
+                f"Read-only: your role {access.role} can see messages, templates and figures, but "
+                "not send messages, submit or delete templates, or import flows; the scheduler's "
+                "jobs that write are off. An easyMO admin can grant more "
+                "(`easymo db user add ... --role admin`).")
+        self.read_only_banner.setVisible(reason is not None)
 
     def _test_connection(self, profile: Profile, token: str | None) -> Any:
         """Runs in a worker. The open sandbox answers through its own running stack."""
@@ -626,11 +660,14 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.set_compact(event.size().width() < 1180)
-        # The three lights share what the profile switcher, jobs and bell leave of the bar.
-        share = (event.size().width() - 330) // max(1, len(self.health)) - 40
-        for indicator in self.health.values():
-            indicator.set_text_width(min(330, share))
+        self._fit_lights(event.size().width())
         self.notifications.reposition()
+
+    def _fit_lights(self, width: int) -> None:
+        """The three lights share what the profile switcher, the login, jobs and bell leave."""
+        share = (width - 330 - self.identity.sizeHint().width()) // max(1, len(self.health)) - 40
+        for indicator in self.health.values():
+            indicator.set_text_width(max(60, min(330, share)))
 
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -673,6 +710,12 @@ def _reopen(old: ConsoleSession | None, profile: str | Profile | None,
     import app.views.messages_page
     import app.views.templates_page  # noqa: F401
     return session
+
+
+def _read_only(session: ConsoleSession) -> str | None:
+    from easymo_core.permissions import read_only_reason
+
+    return read_only_reason(session.access) if session.access is not None else None
 
 
 def _redacted(url: str) -> str:

@@ -59,9 +59,10 @@ class SchedulerStatus(QObject):
     """Feeds the "Scheduler" and "API" lights from job states and health reports."""
 
     def __init__(self, hub: Hub, indicator: HealthIndicator, bridge: Any,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, read_only: str | None = None) -> None:
         super().__init__(parent)
         self.hub, self.indicator, self.bridge = hub, indicator, bridge
+        self.read_only = read_only  # why the jobs that write are off, said on the light
         self.states: dict[str, JobState] = dict(bridge.states)
         self._api_reported = False
         hub.job_state_changed.connect(self._state)
@@ -83,6 +84,9 @@ class SchedulerStatus(QObject):
 
     def _show(self) -> None:
         health, detail, tooltip = overall(self.states, datetime.now(UTC))
+        if self.read_only:
+            off = sum(1 for s in self.states.values() if s.skipped == self.read_only)
+            detail += f" · {off} off: read-only"  # short for the light; the tooltip says whose role
         self.hub.health_changed.emit("scheduler", health, detail)
         self.indicator.setToolTip(tooltip or detail)
 

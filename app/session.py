@@ -17,6 +17,7 @@ from easymo_core.display import fmt_elapsed
 from easymo_core.errors import EasymoError
 
 if TYPE_CHECKING:
+    from easymo_core.roles.access import Access
     from easymo_core.services import Services
 
 log = logging.getLogger("easymo.console.session")
@@ -32,10 +33,13 @@ class ComponentHealth:
 class ConsoleSession:
     """The services of the active profile (``services``) and its sandbox stack, if any."""
 
-    def __init__(self, profile: Profile, services: Services, stack: Any | None) -> None:
+    def __init__(self, profile: Profile, services: Services, stack: Any | None,
+                 access: Access | None = None) -> None:
         self.profile = profile
         self.services = services
         self.stack = stack
+        # Who this console is on the database (read once, here on the opening worker).
+        self.access = access
         self.opened_at = time.monotonic()
         self._closed = False
 
@@ -67,10 +71,17 @@ class ConsoleSession:
             if owned and stack is not None:
                 stack.stop()
             raise
-        session = cls(profile, services, stack if owned else None)
+        try:
+            access = _login_access(services)
+        except BaseException:
+            services.close()
+            if owned and stack is not None:
+                stack.stop()
+            raise
+        session = cls(profile, services, stack if owned else None, access)
         session.external_stack = None if owned else stack
         try:
-            session.scheduler = start_scheduler(profile, services)
+            session.scheduler = start_scheduler(profile, services, access)
         except Exception:
             # The console works without it (pages poll on their own); say why in the log.
             log.exception("the background scheduler did not start")
@@ -149,15 +160,29 @@ class ConsoleSession:
         )
 
 
-def start_scheduler(profile: Profile, services: Services) -> Any:
-    """Build and start the profile's jobs (blocks on the database: call from a worker)."""
+def _login_access(services: Services) -> Access:
+    """The login's Access; a login the console is not for (the webhook receiver's) stops the
+    opening here with a message saying so."""
+    from easymo_core.permissions import read_access, refuse_console
+
+    access = read_access(services.db)
+    refuse_console(access)
+    log.info("signed in as %s (%s)", access.login or "single user", access.role)
+    return access
+
+
+def start_scheduler(profile: Profile, services: Services, access: Access | None = None) -> Any:
+    """Build and start the profile's jobs (blocks on the database: call from a worker). A
+    login that may not write gets the jobs that write listed as off, saying why."""
+    from easymo_core.permissions import read_only_reason
     from easymo_core.scheduler import Intervals, build_scheduler
 
     sandbox = profile.is_sandbox
     intervals = Intervals(template_sync_s=60.0 if sandbox else 900.0,
                           health_s=10.0 if sandbox else 30.0)
     scheduler = build_scheduler(services, analytics=_analytics_puller(services),
-                                intervals=intervals)
+                                intervals=intervals,
+                                read_only=read_only_reason(access) if access is not None else None)
     if scheduler.feed is not None:
         scheduler.feed.start()  # from now on: what is already there is the log's first page
     scheduler.start()

@@ -101,6 +101,9 @@ class TemplateWatcher(QObject):
         # The scheduler syncs with Meta (and its results reach the hub as template_synced);
         # without one, this watcher's own syncer does, and it reports as "Scheduler".
         self.scheduled = getattr(self.session, "scheduler", None) is not None
+        access = getattr(self.session, "access", None)
+        if not self.scheduled and access is not None and not access.may_write:
+            self.scheduled = True  # a sync writes: a read-only login only watches the list
         if not self.scheduled:
             self.hub.health_changed.emit("scheduler", "busy", "first template sync…")
             self.syncer.start(immediately=True)

@@ -37,3 +37,12 @@ class SecretsError(EasymoError):
 
 class DatabaseError(EasymoError):
     """The database cannot be opened, is corrupt, read-only or of another version."""
+
+
+class PermissionRefused(EasymoError):
+    """The database refused an action to the login's role ("your role viewer cannot send
+    messages"): a grant is missing, not a fault; running it again cannot help."""
+
+    def __init__(self, role: str, action: str, *, login: str = "", hint: str = "") -> None:
+        super().__init__(f"your role {role} cannot {action}", hint=hint)
+        self.role, self.action, self.login = role, action, login

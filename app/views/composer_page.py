@@ -233,6 +233,9 @@ class ComposerPage(Page):
             self.preview.set_message(form.preview())
 
     # -- sending ---------------------------------------------------------------------
+    def write_actions(self) -> list[tuple[QWidget, str]]:
+        return [(self.send_button, "send messages")]
+
     def _send_shortcut(self) -> None:
         if not self._sending:
             self.send()
@@ -261,7 +264,8 @@ class ComposerPage(Page):
         self.timeline.spinner.start()
         self.showing_sent = True
         self.preview.set_message(self.sent_preview)
-        self.jobs.submit(sender, self.services.processor, to, name="send message", owner=self,
+        self.jobs.submit(self.acting("send messages", sender), self.services.processor, to,
+                         name="send message", owner=self,
                          on_result=self._sent, on_error=self._send_failed, on_done=self._done)
 
     def _sent(self, outcome: Any) -> None:

@@ -188,6 +188,9 @@ class FlowsPage(Page):
     def activated(self) -> None:
         self.refresh()
 
+    def write_actions(self) -> list[tuple[QWidget, str]]:
+        return [(self.import_button, "import flows"), (self.start_button, "start flows")]
+
     def refresh(self) -> None:
         self.jobs.submit(self.overview.summaries, name="flow list", owner=self,
                          on_result=self._listed, on_error=self._failed)
@@ -286,7 +289,8 @@ class FlowsPage(Page):
         if name is None:
             return
         self.start_button.setEnabled(False)
-        self.jobs.submit(self.services.flows.start, name, to, name=f"start {name}", owner=self,
+        self.jobs.submit(self.acting("start flows", self.services.flows.start), name, to,
+                         name=f"start {name}", owner=self,
                          on_result=self._started, on_error=self._start_failed,
                          on_done=lambda: self.start_button.setEnabled(True))
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from easymo_core.roles.access import Access
 
 
 class Page(QWidget):
+    # The database login's Access (set by the window when the session opens), or None.
+    access: Access | None = None
+
     def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Page")
@@ -43,6 +52,33 @@ class Page(QWidget):
             button.setObjectName(name)
         self.header_actions.addWidget(button)
         return button
+
+    # -- what the login may do ---------------------------------------------------------
+    def write_actions(self) -> list[tuple[QWidget, str]]:
+        """The page's widgets that change data, each with its action in plain words ("send
+        messages"); pages with such widgets override this."""
+        return []
+
+    def set_access(self, access: Access | None) -> None:
+        """A login that may not write gets every write action disabled, saying why."""
+        from app.widgets.write_lock import lock_writes
+
+        self.access = access
+        if access is not None and not access.may_write:
+            self.write_locks = lock_writes(self.write_actions(), access.role)
+
+    def acting(self, action: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` for a worker: a database refusal while it runs reads "your role viewer
+        cannot ACTION", with who can grant it."""
+        from easymo_core.permissions import refusing
+
+        access = self.access
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with refusing(action, None, access=access):
+                return fn(*args, **kwargs)
+
+        return run
 
     # Pages that poll override these; the window calls them on navigation and close.
     def activated(self) -> None:

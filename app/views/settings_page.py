@@ -41,7 +41,7 @@ from app.widgets.spinner import Spinner
 from app.workers import Jobs
 from easymo_core.cloudapi.limits import MAX_MESSAGES_PER_SECOND
 from easymo_core.config import SANDBOX, Profile, ProfileStore
-from easymo_core.config.db_login import inline_password, login_name, without_password
+from easymo_core.config.db_login import inline_password, login_name, with_password, without_password
 from easymo_core.config.profile import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, FALLBACK_RULES
 from easymo_core.secrets import has_secret, set_secret
 from easymo_core.storage.engine import safe_url
@@ -511,9 +511,7 @@ class SettingsPage(Page):
             return base.db_url
         stored = inline_password(base.db_url) if base.db_url else None
         if stored is not None and inline_password(typed) == "***":  # host or name edited around it
-            from sqlalchemy.engine import make_url
-
-            return make_url(typed).set(password=stored).render_as_string(hide_password=False)
+            return with_password(typed, stored)
         return typed
 
     # -- actions ---------------------------------------------------------------------
@@ -646,7 +644,7 @@ def _save(store: ProfileStore, profile: Profile, token: str | None,
 
     _audited(record_profile_saved(profile, existed=existed,
                                   secrets=[k for k, v in (("token", token), ("app-secret", secret),
-                                                                   ("db-password", db_password)) if v]))
+                                                             ("db-password", db_password)) if v]))
     return profile
 
 

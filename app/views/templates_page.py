@@ -153,7 +153,9 @@ class TemplatesPage(Page):
         self.table.setItemDelegateForColumn(STATUS, self.badges)
         self.table.setItemDelegateForColumn(QUALITY, self.badges)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(lambda _i: self.open_editor("duplicate"))
+        # A viewer's double-click opens nothing: its duplicate button is locked (set_access).
+        self.table.doubleClicked.connect(
+            lambda _i: self.open_editor("duplicate") if self.duplicate_button.isEnabled() else None)
         self.empty = QLabel("No templates match. Clear the filters, or sync with Meta.")
         self.empty.setObjectName("Muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -254,7 +256,8 @@ class TemplatesPage(Page):
         self.sync_spinner.start()
         self.sync_button.setEnabled(False)
         self.sync_button.setText("Syncing…")
-        self.jobs.submit(self.services.templates.sync, name="sync templates", owner=self,
+        self.jobs.submit(self.acting("sync templates", self.services.templates.sync),
+                         name="sync templates", owner=self,
                          on_progress=self._progress, on_result=self._synced,
                          on_error=self._sync_failed, on_done=self._sync_done)
 
@@ -333,6 +336,11 @@ class TemplatesPage(Page):
         self.preview.set_message(template_preview_or_placeholder(record.definition))
 
     # -- editor and delete -----------------------------------------------------------
+    def write_actions(self) -> list[tuple[QWidget, str]]:
+        return [(self.sync_button, "sync templates"), (self.new_button, "submit templates"),
+                (self.language_button, "submit templates"), (self.duplicate_button, "submit templates"),
+                (self.delete_button, "delete templates")]
+
     def open_editor(self, mode: str) -> TemplateEditor:
         record = self.selected_record() if mode != "new" else None
         initial = None
@@ -369,7 +377,7 @@ class TemplatesPage(Page):
 
     def delete_selected(self, *, confirm: bool = True) -> None:
         record = self.selected_record()
-        if record is None:
+        if record is None or (self.access is not None and not self.access.may_write):
             return
         others = [r for r in self.model.records() if r.name == record.name]
         if confirm:
@@ -389,7 +397,8 @@ class TemplatesPage(Page):
             if box.clickedButton() is not delete:
                 return
         self.delete_button.setEnabled(False)
-        self.jobs.submit(self.services.templates.delete, record.name, record.language,
+        self.jobs.submit(self.acting("delete templates", self.services.templates.delete),
+                         record.name, record.language,
                          name="delete template", owner=self,
                          on_result=lambda _n: self._deleted(record),
                          on_error=self._delete_failed)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -20,6 +22,7 @@ from easymo_core.storage.engine import Database, file_problem
 from easymo_core.storage.open import open_database
 
 log = logging.getLogger("easymo.cli")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -74,6 +77,41 @@ def state(ctx: click.Context | None = None) -> CliState:
     return obj
 
 
+def acts(action: str, *, also: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """The command does ``action`` (plain words: "send messages"); a database refusal while it
+    runs reads "your role viewer cannot send messages" instead of the driver's text. Roles in
+    ``also`` may run it though they may not write in general."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from easymo_core.permissions import refusing
+
+            st = state()
+            if kwargs.get("dry_run"):  # a dry run reads only: any role may
+                return fn(*args, **kwargs)
+            with refusing(action, _OpenDatabase(st), also=also):
+                return fn(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
+class _OpenDatabase:
+    """The command's database as it is when a refusal is met (opened lazily, so a command
+    refused before it opened one still reads the role)."""
+
+    def __init__(self, st: CliState) -> None:
+        self.st = st
+
+    @property
+    def engine(self) -> Any:
+        # Checked as the command itself would open it: a corrupt file, a wrong password or an
+        # older schema is explained the same way before the role is read.
+        return self.st.database().engine
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
@@ -111,6 +149,11 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
         return 130
     except DBAPIError as exc:  # the server refused a statement mid-command (already retried if transient)
         log.info("database error", exc_info=True)  # the trace to the file, not the terminal
+        from easymo_core.permissions import ADMIN_HINT, is_refusal
+
+        if is_refusal(exc):  # a command that names no action (see `acts`): the grant is missing
+            click.echo(f"error: your database login may not do this — {ADMIN_HINT}", err=True)
+            return 1
         problem = file_problem(exc)
         if problem is not None:  # the file is corrupt or read-only: running again cannot help
             click.echo(f"error: {redact(problem.one_line())}", err=True)

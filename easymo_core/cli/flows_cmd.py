@@ -9,7 +9,7 @@ from typing import Any
 import click
 from sqlalchemy import desc, select
 
-from easymo_core.cli.context import emit_json, print_table, state
+from easymo_core.cli.context import acts, emit_json, print_table, state
 from easymo_core.flows.errors import FlowDefinitionError
 from easymo_core.flows.library import FlowLibrary
 from easymo_core.flows.parse import load_flow_file
@@ -62,6 +62,7 @@ def validate(file: Path) -> None:
 
 @flows.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@acts("import flows")
 def import_(file: Path) -> None:
     """Validate FILE and store it (a new version when the name exists and it changed)."""
     definition = load_flow_file(file)  # refuses with the line before touching the database
@@ -139,6 +140,7 @@ def _ts(value: Any) -> str:
 @click.option("--to", required=True, help="Contact in E.164, e.g. +15551234567.")
 @click.option("--force", is_flag=True, help="Start even when the contact's 24-hour window looks closed.")
 @click.option("--json", "as_json", is_flag=True)
+@acts("start flows")
 def start(name: str, to: str, force: bool, as_json: bool) -> None:
     """Start flow NAME for a contact: its first step is sent through the processor.
 
@@ -170,6 +172,7 @@ def start(name: str, to: str, force: bool, as_json: bool) -> None:
 
 
 @flows.command()
+@acts("expire flow runs")
 def expire() -> None:
     """Abandon flows whose step timed out (the receiver does this every 30 s by itself)."""
     from easymo_core.flows.engine import FlowEngine

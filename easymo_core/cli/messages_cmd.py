@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from easymo_core.cli.context import emit_json, print_table, state
+from easymo_core.cli.context import acts, emit_json, print_table, state
 from easymo_core.cli.since import parse_since
 
 
@@ -118,6 +118,7 @@ def show(wamid: str, as_json: bool) -> None:
 
 @messages.command()
 @click.option("--older-than", type=int, default=120, show_default=True, help="Seconds.")
+@acts("reconcile messages")
 def reconcile(older_than: int) -> None:
     """Report sends whose answer was lost (never re-sent automatically)."""
     rows = state().services().processor.reconcile(older_than=timedelta(seconds=older_than))

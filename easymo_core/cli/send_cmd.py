@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from easymo_core.cli.context import emit_json, state
+from easymo_core.cli.context import acts, emit_json, state
 from easymo_core.messaging.outcome import SendOutcome
 
 FINAL = ("read", "failed")
@@ -93,6 +93,7 @@ def _report(outcome: SendOutcome, wait: bool, timeout: float, as_json: bool) -> 
 @_common
 @click.option("--body", required=True, help="Text; *bold* _italic_ ~strike~ ```mono``` kept.")
 @click.option("--preview-url", is_flag=True, help="Show a link preview.")
+@acts("send messages")
 def text(
     to: str,
     reply_to: str | None,
@@ -132,6 +133,7 @@ def text(
 )
 @click.option("--header-media", metavar="PATH|URL",
               help="For an image, video or document header: a file (uploaded first) or a public link.")
+@acts("send messages")
 def template(
     to: str,
     reply_to: str | None,
@@ -191,6 +193,7 @@ def template(
 )
 @click.option("--header")
 @click.option("--footer")
+@acts("send messages")
 def buttons(
     to: str,
     reply_to: str | None,
@@ -298,6 +301,7 @@ def list_(
               help="Leave those recipients as they are and let the job finish.")
 @click.option("--reconcile-window", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="How long a lost answer waits for its status webhook (default 60).")
+@acts("run a bulk send")
 def bulk(name: str, language: str, csv_path: Path, dry_run: bool, again: bool, resend_unresolved: bool,
          skip_unresolved: bool, reconcile_window: float | None) -> None:
     """Send a template to every row of a CSV (phone column + one column per variable).

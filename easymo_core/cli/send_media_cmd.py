@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from easymo_core.cli.context import state
+from easymo_core.cli.context import acts, state
 from easymo_core.cli.send_cmd import _common, _report, send
 
 
@@ -46,7 +46,7 @@ def _media_command(kind: str, *, captioned: bool) -> None:
     article = "an" if kind[0] in "aeiou" else "a"
     command.__doc__ = (f"Send {article} {kind} message: a file (uploaded first) or a link, "
                        "inside the contact's 24-hour window.")
-    send.command(name=kind)(_common(command))
+    send.command(name=kind)(_common(acts("send messages")(command)))
 
 
 for _kind in ("image", "video", "document"):

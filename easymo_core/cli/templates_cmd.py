@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from easymo_core.cli.context import emit_json, print_table, state
+from easymo_core.cli.context import acts, emit_json, print_table, state
 from easymo_core.errors import EasymoError
 from easymo_core.templates.model import TemplateDefinition
 from easymo_core.templates.render import render_preview
@@ -63,6 +63,7 @@ def list_(status: str | None, category: str | None, language: str | None, as_jso
 
 
 @templates.command()
+@acts("sync templates")
 def sync() -> None:
     """Fetch every template from Meta into the local copy."""
     result = state().services().templates.sync()
@@ -107,6 +108,7 @@ def show(name: str, language: str | None, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--header-sample", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
               help="Image, video or PDF for a media header: uploaded, its handle put in the definition.")
+@acts("submit templates")
 def create(file: Path, header_sample: Path | None) -> None:
     """Submit a new template (Graph JSON: name, language, category, components)."""
     try:
@@ -126,6 +128,7 @@ def create(file: Path, header_sample: Path | None) -> None:
 @click.argument("name")
 @click.option("--lang", "language", help="Delete one language only.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@acts("delete templates")
 def delete(name: str, language: str | None, yes: bool) -> None:
     """Delete a template at Meta and from the local copy."""
     if not yes:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from easymo_core.cli.context import state
+from easymo_core.cli.context import acts, state
 from easymo_core.config import sandbox_defaults as sd
 from easymo_core.secrets import get_secret
 from easymo_core.webhook.limits import DURABLE_TIMEOUT_S, ReceiverLimits
@@ -175,6 +175,7 @@ def dead_letters(as_json: bool) -> None:
 @webhook.command()
 @click.argument("letter_id", metavar="ID", type=int, required=False)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+@acts("replay webhook dead letters", also=("webhook",))  # the receiver's login re-ingests
 def replay(letter_id: int | None, replay_all: bool) -> None:
     """Ingest dead letters again (after a fix); one that fails again stays, with its new error."""
     from easymo_core.errors import ConfigError

@@ -33,6 +33,12 @@ def without_password(db_url: str) -> str:
     return bare.render_as_string(hide_password=False)
 
 
+def with_password(db_url: str, password: str) -> str:
+    """``db_url`` carrying ``password`` (Settings puts a stored password back behind its mask
+    before moving it to the keyring)."""
+    return make_url(db_url).set(password=password).render_as_string(hide_password=False)
+
+
 def login_name(db_url: str) -> str:
     """The PostgreSQL login a URL names ("" for SQLite or none)."""
     try:

@@ -14,6 +14,7 @@ from easymo_core.scheduler.jobs import (
     META_ANALYTICS,
     TEMPLATE_SYNC,
     WEBHOOK_RETENTION,
+    WRITING_JOBS,
     Intervals,
     build_scheduler,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "META_ANALYTICS",
     "TEMPLATE_SYNC",
     "WEBHOOK_RETENTION",
+    "WRITING_JOBS",
     "ChangeBatch",
     "ChangeFeed",
     "EasymoScheduler",
