@@ -121,6 +121,7 @@ def _latest_states(library: FlowLibrary, name: str, limit: int) -> list[dict[str
         {
             "id": r.id,
             "contact": r.contact_wa_id,
+            "account": r.waba_id,
             "status": r.status,
             "step": r.current_step,
             "retries": r.retries,

@@ -30,6 +30,8 @@ class FlowContact:
     step: str | None
     started_at: datetime
     last_activity: datetime
+    # The run's account: one person can be in a flow with two accounts, as two contacts.
+    waba_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class FlowOverview:
                 .limit(limit)
             ).all()
         return [FlowContact(r.id, r.contact_wa_id, r.status, r.current_step, r.started_at,
-                            r.updated_at) for r in rows]
+                            r.updated_at, r.waba_id) for r in rows]
 
     @staticmethod
     def validate(text: str, *, source: str = "<flow>") -> Validation:

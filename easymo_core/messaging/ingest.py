@@ -185,6 +185,7 @@ class StatusIngest:
         # phone_numbers as this process knows it committed: a pair seen again is neither
         # written nor looked up, so attribution costs nothing per POST once a number is known.
         self._accounts: dict[str, str] = {}
+        self._warned: set[tuple[str, str]] = set()
 
     # -- public API ------------------------------------------------------------------
     def ingest(self, batch: WebhookBatch, *, webhook_event_id: int | None = None) -> IngestResult:
@@ -399,6 +400,7 @@ class StatusIngest:
         }
         now_ms = to_ms(now)
         unknown = {(s.wamid, s.waba_id) for _, s in statuses} - known
+        self._warn_other_account(unknown, accounts)
         if unknown:
             known |= self._link_lost_answers(conn, [s for _, s in statuses], unknown, now)
         # Dedupe inside the batch too: Meta may repeat a status within one POST.
@@ -455,6 +457,18 @@ class StatusIngest:
         if apply:
             _apply(conn, apply)
             result.changed_wamids |= {str(p["wamid"]) for p in apply}
+
+    def _warn_other_account(self, unknown: set[tuple[str, str]], accounts: dict[str, set[str]]) -> None:
+        """Statuses held because their message is another account's: once per pair of
+        accounts, since a profile whose WABA id is mistyped would see its messages stop at
+        "accepted" with no other sign."""
+        for wamid, waba in unknown:
+            for theirs in accounts.get(wamid, ()):
+                if (waba, theirs) not in self._warned:
+                    self._warned.add((waba, theirs))
+                    log.warning(
+                        "statuses of account %s name messages sent as account %s: they are kept, "
+                        "not applied; check the WABA id of the profile that sent them", waba, theirs)
 
     def _link_lost_answers(
         self, conn: Connection, statuses: Sequence[StatusRecord], unknown: set[tuple[str, str]],

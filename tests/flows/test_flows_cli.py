@@ -85,6 +85,10 @@ def test_start_sends_the_first_step(capsys: pytest.CaptureFixture[str], flow_sta
     assert started["status"] == "active" and started["step"] == "rate" and started["message_status"] == "accepted"
     sent = flow_stack.next_flow_message("15550109001", 1)
     assert sent.wamid == started["wamid"]
+    code, out, _ = run(capsys, "flows", "show", "satisfaction_survey", "--json")
+    # The run is the profile's account's, as the greeting that opened the window was.
+    assert [(s["contact"], s["account"]) for s in json.loads(out)["states"]] == [
+        ("15550109001", flow_stack.profile.waba_id)]
     code, out, _ = run(capsys, "flows", "list")
     row = next(line for line in out.splitlines() if line.startswith("satisfaction_survey"))
     assert row.split()[-3:] == ["1", "0", "0"]  # active, completed, abandoned

@@ -82,7 +82,7 @@ def test_an_envelope_without_the_account_takes_it_from_phone_numbers(db: Databas
     assert contacts(db) == {(B, USER): 2, ("", USER): 1}
 
 
-def test_a_status_for_account_b_never_touches_account_a(db: Database) -> None:
+def test_a_status_for_account_b_never_touches_account_a(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     with db.session() as s:
         s.add(Message(wamid="wamid.A1", idempotency_key="kA1", profile="a", phone_number_id=NUMBER_A,
                       waba_id=A, direction="out", contact_wa_id=USER, type="text", status="accepted",
@@ -92,6 +92,10 @@ def test_a_status_for_account_b_never_touches_account_a(db: Database) -> None:
     forged["biz_opaque_callback_data"] = "kA1"
     result = ingest.ingest(parse_envelope(envelope(NUMBER_B, B, statuses=[forged])))
     assert (result.statuses_new, result.statuses_pending) == (1, 1)  # stored, held, not applied
+    # Said once: a mistyped WABA id in a profile would otherwise only show as stuck messages.
+    assert [r.getMessage() for r in caplog.records if "check the WABA id" in r.getMessage()] == [
+        f"statuses of account {B} name messages sent as account {A}: they are kept, not applied; "
+        "check the WABA id of the profile that sent them"]
     with db.engine.begin() as conn:
         assert ingest.apply_pending(conn) == 0  # nor later
     ingest.sweep()
