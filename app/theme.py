@@ -32,7 +32,7 @@ DARK: dict[str, str] = {
     "#54656f": "#aab5bc", "#f0f2f4": "#161d22", "#d6dde2": "#34414a", "#c9d1d6": "#3d4a53",
     "#9fd9c8": "#1e4a3f", "#8c1d13": "#ffb4ab", "#0b6aa2": "#53a9e0", "#fffafa": "#2a1b1b",
     "#fff6db": "#3a3012", "#fff2e0": "#3a2a14", "#fdf0ef": "#3a1f1d", "#fde8e7": "#3d1f1d",
-    "#fafbfc": "#1e272d", "#faf7f7": "#1d1f21", "#f7f9fa": "#202a31", "#f4fffb": "#c9efe3",
+    "#fafbfc": "#1e272d", "#faf7f7": "#1d1f21", "#f7f9fa": "#202a31", "#f4fffb": "#7fa89b",
     "#f1d78c": "#6b5a1e", "#f0f2f5": "#26323a", "#f0b4ae": "#7a3a35", "#eedad8": "#4a3432",
     "#e7f6ef": "#10352c", "#e6f3fb": "#13303f", "#e6ebee": "#2a353d", "#d3a6a1": "#7a5a57",
     "#b8e8d6": "#1d5c4a", "#aab5bc": "#5a6870", "#a3afb7": "#5f6d75", "#8a5a00": "#f0b44c",

@@ -67,7 +67,7 @@ def show(name: str | None, as_json: bool) -> None:
     info["app_secret"] = "set" if has_secret(p, "app-secret") else "missing"
     if login_name(p.db_url):
         info["db_login"] = login_name(p.db_url)
-        info["db_password"] = ("in the URL (move it: see `easymo profile add --help`)"
+        info["db_password"] = (f"in the URL (move it: `easymo profile edit {p.name} --password-to-keyring`)"
                                if inline_password(p.db_url)
                                else "set" if has_secret(p, "db-password") else "missing")
     if as_json:
@@ -150,13 +150,47 @@ def add(
 
         set_secret(name, "db-password", moved)
     store.save(p)
-    audit_note("profile change", record_profile_saved(p, existed=existed, secrets=[]))
+    audit_note("profile change", record_profile_saved(p, existed=existed,
+                                                      secrets=["db-password"] if moved else []))
     if make_active:
         store.use(name)
     click.echo(f"profile {name!r} saved" + (" and active" if make_active else ""))
     if moved is not None:
         click.echo("the database password is in the OS keyring, not in the profile file")
     click.echo(f"next: easymo secrets set token --profile {name}")
+
+
+@profile.command()
+@click.argument("name")
+@click.option("--db-url", "profile_db_url", default=None, metavar="URL",
+              help="A new database URL (postgresql://LOGIN@HOST/DB or sqlite:///PATH).")
+@click.option("--password-to-keyring", "move_password", is_flag=True,
+              help="A password written in the database URL goes to the OS keyring.")
+def edit(name: str, profile_db_url: str | None, move_password: bool) -> None:
+    """Change a profile's database URL, or move a password written in it to the OS keyring."""
+    from dataclasses import replace
+
+    from easymo_core.errors import ConfigError
+    from easymo_core.storage.engine import parse_url
+
+    store = state().store
+    p = store.get(name)
+    if p.is_sandbox:
+        raise ConfigError("the sandbox profile's database is fixed", hint="add a profile of your own")
+    url = profile_db_url or p.db_url
+    parse_url(url)
+    url, moved = _password_out_of_url(name, url, move_password)
+    if moved is not None:  # first: without a keyring the profile file is left as it was
+        from easymo_core.secrets import set_secret
+
+        set_secret(name, "db-password", moved)
+    edited = replace(p, db_url=url)
+    store.save(edited)
+    audit_note("profile change", record_profile_saved(edited, existed=True,
+                                                      secrets=["db-password"] if moved else []))
+    click.echo(f"profile {name!r} saved")
+    if moved is not None:
+        click.echo("the database password is in the OS keyring, not in the profile file")
 
 
 def _password_out_of_url(name: str, db_url: str, move: bool) -> tuple[str, str | None]:
@@ -172,8 +206,9 @@ def _password_out_of_url(name: str, db_url: str, move: bool) -> tuple[str, str |
     if not move:
         click.echo(
             "warning: the database URL carries a password, which would be stored in the profile "
-            "file; keep it in the OS keyring instead: pass --password-to-keyring, or save the URL "
-            f"without it and run `easymo --profile {name} secrets set db-password`",
+            "file; keep it in the OS keyring instead: pass --password-to-keyring (later: `easymo "
+            f"profile edit {name} --password-to-keyring`), or save the URL without it and run "
+            f"`easymo --profile {name} secrets set db-password`",
             err=True,
         )
         move = stdin_is_tty() and click.confirm("Move the password to the OS keyring now?", default=True)

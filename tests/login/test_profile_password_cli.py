@@ -72,3 +72,20 @@ def test_db_password_needs_a_postgresql_login(capsys: pytest.CaptureFixture[str]
     assert code == 1
     assert err.startswith("error: profile 'sandbox' uses no PostgreSQL login")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_profile_edit_moves_an_existing_inline_password(capsys: pytest.CaptureFixture[str],
+                                                        memory_keyring: MemoryKeyring) -> None:
+    assert run(capsys, *ADD, "--db-url", "postgresql://alice:pw-old-5@db.example/easymo")[0] == 0
+    code, out, err = run(capsys, "--profile", "team", "profile", "show")
+    assert "profile edit team --password-to-keyring" in out and "pw-old-5" not in out
+    code, out, err = run(capsys, "profile", "edit", "team", "--password-to-keyring")
+    assert code == 0, err
+    store = ProfileStore()
+    assert store.get("team").db_url == "postgresql://alice@db.example/easymo"
+    assert "pw-old-5" not in store.path.read_text()
+    assert memory_keyring.store[(SERVICE, "team:db-password")] == "pw-old-5"
+    code, out, err = run(capsys, "profile", "edit", "team", "--db-url",
+                         "postgresql://bob:pw-new-6@db2.example/easymo")
+    assert code == 0 and "warning: the database URL carries a password" in err
+    assert "pw-new-6" not in out + err
