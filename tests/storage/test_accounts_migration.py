@@ -17,8 +17,9 @@ from easymo_core.config import Profile, ProfileStore
 from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from tests.analytics.reference import compare, compare_daily, rows
-from tests.analytics.test_trigger_properties import PHONES, WABA_BY_PHONE, Chooser, History, play, reset
+from tests.analytics.test_trigger_properties import PHONES, WABA_BY_PHONE, Chooser, History, reset
 from tests.conftest import MemoryKeyring
+from tests.storage.old_revision import play_any as play
 
 GAP_MS = 1_800_000
 BEFORE = "0010_exact_latency_bins"

@@ -15,7 +15,8 @@ from easymo_core.storage import migrate
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Base
 from tests.analytics.reference import compare, compare_daily
-from tests.analytics.test_trigger_properties import PHONES, Chooser, History, play, reset
+from tests.analytics.test_trigger_properties import PHONES, Chooser, History, reset
+from tests.storage.old_revision import play_any as play
 
 EXPECTED_TABLES = set(Base.metadata.tables)
 

@@ -69,7 +69,7 @@ def upgrade() -> None:
     schema = _schema(conn)
     conn.exec_driver_sql(
         "CREATE FUNCTION easymo_login_accounts() RETURNS text[] LANGUAGE sql STABLE SECURITY DEFINER"
-        f" SET search_path = {schema}, pg_temp AS $body$"
+        f" SET search_path = {schema}, pg_temp SET plan_cache_mode = force_generic_plan AS $body$"
         " SELECT coalesce(array_agg(waba_id::text), '{}') FROM account_grants WHERE login = session_user"
         " $body$"
     )
