@@ -31,10 +31,10 @@ from easymo_core.storage.types import to_ms, utcnow
 RANGE = "m.created_at >= :start AND m.created_at < :end"
 _DLB, _RDB = bucket_sql(delivery_latency_sql("m")), bucket_sql(read_latency_sql("m"))
 _QUOTES = (
-    "LEFT JOIN (SELECT context_wamid, COUNT(*) AS quotes, "
+    "LEFT JOIN (SELECT waba_id, context_wamid, COUNT(*) AS quotes, "
     "SUM(CASE WHEN reply_id IS NOT NULL THEN 1 ELSE 0 END) AS clicks FROM messages "
-    "WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY context_wamid) q "
-    "ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid"
+    "WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY waba_id, context_wamid) q "
+    "ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid AND q.waba_id = m.waba_id"
 )
 
 

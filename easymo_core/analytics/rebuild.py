@@ -118,10 +118,10 @@ def delivery_statements() -> list[str]:
         f"{m_dl} AS dlv, {m_rd} AS rdv, {bucket_sql(m_dl)} AS dlb, {bucket_sql(m_rd)} AS rdb, "
         "COALESCE(q.quotes, 0) AS quotes, COALESCE(q.clicks, 0) AS clicks "
         "FROM messages m LEFT JOIN ("
-        "SELECT context_wamid, COUNT(*) AS quotes, "
+        "SELECT waba_id, context_wamid, COUNT(*) AS quotes, "
         "SUM(CASE WHEN reply_id IS NOT NULL THEN 1 ELSE 0 END) AS clicks "
-        "FROM messages WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY context_wamid"
-        ") q ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid "
+        "FROM messages WHERE direction = 'in' AND context_wamid IS NOT NULL GROUP BY waba_id, context_wamid"
+        ") q ON m.wamid IS NOT NULL AND q.context_wamid = m.wamid AND q.waba_id = m.waba_id "
         f"WHERE m.direction = 'out') AS d GROUP BY {', '.join(key)}",
         f"INSERT INTO error_rollups ({', '.join(ekey)}, failures) "
         f"SELECT {', '.join(ekey.values())}, COUNT(*) FROM messages "

@@ -394,23 +394,30 @@ def _latency_columns() -> str:
 def _reply_credit_from_inbound() -> str:
     """An inbound message quoting one of ours: replied (first quote only) and clicks.
 
-    Credited to the quoted message's row (its number, whichever number the reply came to).
+    Credited to the quoted message's row (its number, whichever number the reply came to), of
+    the same account only: a person can quote only what their chat with that account holds, and
+    these functions run as the table owner (SECURITY DEFINER, 0012), so without the account test
+    an admin of one account could move another's figures by storing a message quoting its wamid.
     """
     first = (
         "NOT EXISTS (SELECT 1 FROM messages x WHERE x.context_wamid = NEW.context_wamid "
-        "AND x.direction = 'in' AND x.id <> NEW.id)"
+        "AND x.waba_id = NEW.waba_id AND x.direction = 'in' AND x.id <> NEW.id)"
     )
     return _insert_select(
         "delivery_rollups",
         message_key("o"),
         {"replied": one_if(first), "clicks": one_if("NEW.reply_id IS NOT NULL")},
-        "FROM messages o WHERE o.wamid = NEW.context_wamid AND o.direction = 'out'",
+        "FROM messages o WHERE o.wamid = NEW.context_wamid AND o.waba_id = NEW.waba_id "
+        "AND o.direction = 'out'",
     )
 
 
 def _reply_credit_from_outbound() -> str:
     """An outbound message got its wamid after quoting replies were stored (order-tolerant)."""
-    quotes = "FROM messages x WHERE x.context_wamid = NEW.wamid AND x.direction = 'in'"
+    quotes = (
+        "FROM messages x WHERE x.context_wamid = NEW.wamid AND x.waba_id = NEW.waba_id "
+        "AND x.direction = 'in'"
+    )
     return _insert_select(
         "delivery_rollups",
         message_key("NEW"),

@@ -86,10 +86,11 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
     exp = Expected()
     old = old_buckets(conn)
     msgs = rows(conn, "SELECT * FROM messages ORDER BY id")
-    quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # A quote counts for the quoted message of its own account only (as the triggers).
+    quotes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in msgs:
         if m["direction"] == "in" and m["context_wamid"]:
-            quotes[m["context_wamid"]].append(m)
+            quotes[(account(m), m["context_wamid"])].append(m)
 
     def drow(key: tuple[Any, ...]) -> dict[str, int]:
         return exp.delivery.setdefault(key, defaultdict(int))
@@ -115,7 +116,7 @@ def recompute(conn: Connection, gap_ms: int) -> Expected:
             r["read_latency_sum_ms"] += rd
             r["read_latency_count"] += 1
             r[bin_column("rd", rd, old)] += 1
-        q = quotes.get(m["wamid"], []) if m["wamid"] else []
+        q = quotes.get((account(m), m["wamid"]), []) if m["wamid"] else []
         r["replied"] += bool(q)
         r["clicks"] += sum(1 for x in q if x["reply_id"] is not None)
         if m["status"] == "failed":

@@ -109,10 +109,11 @@ def recompute(conn: Any, start: int, end: int, gap_ms: int) -> dict[str, Any]:
     msgs = rows(conn, "SELECT * FROM messages ORDER BY id")
     inside = [m for m in msgs if start <= m["created_at"] < end]
     out = [m for m in inside if m["direction"] == "out"]
-    quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # A quote counts for the quoted message of the same account only.
+    quotes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in msgs:
         if m["direction"] == "in" and m["context_wamid"]:
-            quotes[m["context_wamid"]].append(m)
+            quotes[(m["waba_id"], m["context_wamid"])].append(m)
 
     def figures(group: list[dict[str, Any]]) -> dict[str, int]:
         return {
@@ -120,8 +121,9 @@ def recompute(conn: Any, start: int, end: int, gap_ms: int) -> dict[str, Any]:
             "delivered": sum(m["delivered_at"] is not None for m in group),
             "read": sum(m["read_at"] is not None for m in group),
             "failed": sum(m["status"] == "failed" for m in group),
-            "replied": sum(bool(m["wamid"] and quotes.get(m["wamid"])) for m in group),
-            "clicks": sum(sum(q["reply_id"] is not None for q in quotes.get(m["wamid"], [])) for m in group
+            "replied": sum(bool(m["wamid"] and quotes.get((m["waba_id"], m["wamid"]))) for m in group),
+            "clicks": sum(sum(q["reply_id"] is not None for q in quotes.get((m["waba_id"], m["wamid"]), []))
+                          for m in group
                           if m["wamid"]),
         }
 
