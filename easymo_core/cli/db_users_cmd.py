@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 import click
@@ -66,7 +67,9 @@ def add(login: str, role: str, wabas: tuple[str, ...], password_stdin: bool) -> 
     if not password_stdin:
         raise click.UsageError("pass --password-stdin and pipe the login's password into it")
     logins.check_login_name(login)
-    password = sys.stdin.readline().rstrip("\r\n")
+    # Typed at a terminal, it is not echoed; piped, it is read as is.
+    password = (getpass.getpass(f"password for {login}: ") if sys.stdin.isatty()
+                else sys.stdin.readline().rstrip("\r\n"))
     database = _database()
     with database.engine.begin() as conn:
         info = logins.add(conn, login, role, password, wabas)

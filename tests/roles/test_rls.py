@@ -246,3 +246,24 @@ def test_the_analytics_triggers_run_as_their_owner(owner: Database) -> None:
     with owner.engine.connect() as conn:
         assert not any(_definer(conn).values())
         assert conn.execute(text("SELECT count(*) FROM pg_policies")).scalar() == 0
+
+
+def test_logins_write_only_the_scheduler_state_of_app_state(owner: Database, make_login: MakeLogin) -> None:
+    """The session gap shapes every account's figures: only the owner sets it."""
+    from easymo_core.analytics.settings import set_session_gap_ms
+
+    _, url = make_login("admin", A)
+    with signed_in(url) as db, db.engine.connect() as conn:
+        conn.execute(text("INSERT INTO app_state (key, value, updated_at) VALUES "
+                          "('scheduler.sweep', '{}', 0)"))
+        assert refused(conn, "INSERT INTO app_state (key, value, updated_at) VALUES "
+                             "('analytics.session_gap', '{\"ms\": 60000}', 0)") == "42501"
+        conn.commit()
+    with owner.engine.begin() as conn:
+        set_session_gap_ms(conn, 120_000)
+    with signed_in(url) as db, db.engine.connect() as conn:
+        changed = conn.execute(text("UPDATE app_state SET value = '{\"ms\": 1}' "
+                                    "WHERE key = 'analytics.session_gap'")).rowcount
+        assert changed == 0
+        assert conn.execute(text("SELECT value FROM app_state WHERE key = 'analytics.session_gap'")
+                            ).scalar_one() == {"ms": 120_000}

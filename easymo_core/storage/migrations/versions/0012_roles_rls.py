@@ -42,6 +42,7 @@ ACCOUNT_TABLES = (
     "activity_rollups", "score_rollups",
 )
 POLICY = "easymo_accounts"
+SCHEDULER_ONLY = "starts_with(key, 'scheduler.')"
 VISIBLE = "((SELECT '*' = ANY (easymo_login_accounts())) OR waba_id = ANY ((SELECT easymo_login_accounts())::text[]))"
 # The functions of the easymo_* triggers on those tables: the analytics triggers (not, say,
 # an append-only guard elsewhere, which must see who really writes).
@@ -78,11 +79,24 @@ def upgrade() -> None:
         conn.exec_driver_sql(f"CREATE POLICY {POLICY} ON {table} USING {VISIBLE} WITH CHECK {VISIBLE}")
     for fn in conn.exec_driver_sql(TRIGGER_FUNCTIONS).scalars():
         conn.exec_driver_sql(f"ALTER FUNCTION {fn} SECURITY DEFINER SET search_path = {schema}, pg_temp")
+    # app_state is shared by every account: logins read it all but write only the scheduler's
+    # job state; a setting such as the session gap, which the owner's triggers apply to every
+    # account's figures, is the owner's to change.
+    conn.exec_driver_sql("ALTER TABLE app_state ENABLE ROW LEVEL SECURITY")
+    conn.exec_driver_sql("CREATE POLICY easymo_state_read ON app_state FOR SELECT USING (true)")
+    conn.exec_driver_sql(f"CREATE POLICY easymo_state_insert ON app_state FOR INSERT WITH CHECK ({SCHEDULER_ONLY})")
+    for command in ("UPDATE", "DELETE"):
+        conn.exec_driver_sql(
+            f"CREATE POLICY easymo_state_{command.lower()} ON app_state FOR {command} USING ({SCHEDULER_ONLY})"
+        )
 
 
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
+        for name in ("read", "insert", "update", "delete"):
+            conn.exec_driver_sql(f"DROP POLICY IF EXISTS easymo_state_{name} ON app_state")
+        conn.exec_driver_sql("ALTER TABLE app_state DISABLE ROW LEVEL SECURITY")
         for fn in conn.exec_driver_sql(TRIGGER_FUNCTIONS).scalars():
             conn.exec_driver_sql(f"ALTER FUNCTION {fn} SECURITY INVOKER RESET search_path")
         for table in ACCOUNT_TABLES:
