@@ -126,6 +126,7 @@ class History:
         self.n = 0
         self.pending: list[StatusRecord] = []
         self.outbound: dict[str, list[str]] = {c: [] for c in CONTACTS}
+        self.phone_of: dict[str, str] = {}
         self.refused: list[int] = []
         # Sends name their number's account once the schema has accounts (migration 0011);
         # a test that upgrades midway sets it then.
@@ -197,6 +198,7 @@ class History:
                 self.ingest.apply_pending(conn, [wamid])
         self.pending.extend(statuses)
         self.outbound[contact].append(wamid)
+        self.phone_of[wamid] = phone
 
     def reply(self) -> None:
         self.n += 1
@@ -209,6 +211,9 @@ class History:
             type="reply" if tap else "text", body="hi", reply_id="TRACK" if tap else None,
             context_wamid=quoted, phone_number_id=self.draw(sampled(PHONES)), raw={},
         )
+        if quoted is not None:
+            # A person quotes only what their chat with that number holds (the account's).
+            rec.phone_number_id = self.phone_of[quoted]
         batch = WebhookBatch(inbound=[rec])
         self.ingest.ingest(batch)
         if self.draw(coin()):
