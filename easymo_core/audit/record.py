@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import getpass
 from typing import Any, cast
 
 from sqlalchemy import Table, literal_column
 from sqlalchemy.engine import Connection
 
+from easymo_core.os_user import os_user
 from easymo_core.storage.models import AuditLog
 from easymo_core.storage.types import utcnow
 
@@ -20,16 +19,6 @@ ACTIONS = frozenset({
     "profile.add", "profile.edit", "profile.remove", "secret.set", "secret.delete",
     "login.add", "login.remove", "roles.apply",
 })
-
-
-@functools.cache
-def os_user() -> str:
-    """Who is signed in to this computer; '' when the system cannot say (a container
-    with no passwd entry and no LOGNAME/USER raises rather than answers)."""
-    try:
-        return getpass.getuser()[:64]
-    except (OSError, KeyError, ImportError):
-        return ""
 
 
 def record(
@@ -52,7 +41,7 @@ def record(
     conn.execute(audit_t.insert().values(
         at=utcnow(),
         db_login=login,
-        os_user=os_user(),
+        os_user=os_user() or "",
         profile=profile[:64],
         waba_id=waba_id[:32],
         action=action,

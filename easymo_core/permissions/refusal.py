@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from easymo_core.errors import PermissionRefused
+from easymo_core.permissions.identity import read_access
 
 if TYPE_CHECKING:
     from easymo_core.roles.access import Access
@@ -85,22 +86,16 @@ def refusing(action: str, db: Any | None, *, access: Access | None = None,
 def require_write(action: str, db: Any, also: tuple[str, ...] = ()) -> None:
     """Refuse ``action`` up front when the login's role may not write at all (a viewer, the
     webhook login): before a template reaches Meta or a file is uploaded, not after."""
-    from easymo_core.roles.access import current_access
-
-    with db.engine.connect() as conn:
-        access = current_access(conn)
+    access = read_access(db)
     if not access.may_write and access.role not in also:
-        raise PermissionRefused(access.role, action, login=access.login, hint=ADMIN_HINT)
+        raise refused(action, db, access)
 
 
 def _role_of(db: Any | None) -> tuple[str, str]:
     if db is None:
         return "(unknown)", ""
     try:
-        from easymo_core.roles.access import current_access
-
-        with db.engine.connect() as conn:
-            access = current_access(conn)
+        access = read_access(db)
     except Exception:
         log.info("could not read the login's role after a refusal", exc_info=True)
         return "(unknown)", ""

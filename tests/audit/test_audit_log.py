@@ -10,7 +10,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.engine import make_url
 
 from easymo_core.audit import record, since
-from easymo_core.audit.record import os_user
+from easymo_core.os_user import os_user
 from easymo_core.storage.engine import Database
 from easymo_core.storage.types import utcnow
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from easymo_core.messaging.admin_name import os_user
+from easymo_core.os_user import os_user
 from easymo_core.storage.models import BulkJob, BulkRecipient, Message
 from tests.e2e.conftest import Stack, run, wait_for
 

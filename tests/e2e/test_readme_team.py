@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _create_pg_database, _drop_pg_database, _pg_admin_url
+from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.login.pg_logins import drop_login
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGINS = ("alice", "bob", "receiver")
@@ -36,12 +36,8 @@ def team_blocks(readme: str) -> list[str]:
 
 
 def _drop_logins() -> None:
-    engine = create_engine(make_url(_pg_admin_url()).set(drivername="postgresql+psycopg"),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        for login in LOGINS:
-            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
-    engine.dispose()
+    for login in LOGINS:
+        drop_login(login)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ status or contact of one account never touches another's rows (SQLite and Postgr
 
 from __future__ import annotations
 
+import getpass
 import itertools
 from collections.abc import Callable
 from typing import Any, cast
@@ -16,6 +17,7 @@ from easymo_core.messaging import admin_name
 from easymo_core.messaging.ingest import StatusIngest
 from easymo_core.messaging.processor import MessageProcessor
 from easymo_core.messaging.webhook_payload import parse_envelope
+from easymo_core.os_user import os_user
 from easymo_core.storage.engine import Database
 from easymo_core.storage.models import Contact, Message, PhoneNumber, StatusEvent, table_of
 from easymo_core.templates.store import TemplateService
@@ -140,8 +142,8 @@ def _processor(db: Database, waba: str, number: str) -> MessageProcessor:
 
 
 def test_outbound_carries_its_profiles_account_and_sender(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(admin_name.getpass, "getuser", lambda: "ana")
-    admin_name.os_user.cache_clear()
+    monkeypatch.setattr(getpass, "getuser", lambda: "ana")
+    os_user.cache_clear()
     pa, pb = _processor(db, A, NUMBER_A), _processor(db, B, NUMBER_B)
     pa.send_text(USER, "from A", source="composer")
     pb.send_text(USER, "from B", source="cli")
@@ -165,8 +167,8 @@ def test_the_sender_name_never_fails_a_send(monkeypatch: pytest.MonkeyPatch) -> 
     def broken() -> str:
         raise OSError("no user name")
 
-    monkeypatch.setattr(admin_name.getpass, "getuser", broken)
-    admin_name.os_user.cache_clear()
+    monkeypatch.setattr(getpass, "getuser", broken)
+    os_user.cache_clear()
     assert admin_name.admin_for("cli", None) is None
     assert admin_name.admin_for("composer", "x" * 100) == "x" * 64
 
@@ -187,8 +189,9 @@ def test_a_messages_detail_lists_only_its_accounts_statuses(db: Database) -> Non
 @pytest.fixture(autouse=True)
 def _fresh_os_user() -> Any:
     """os_user() is cached per process: each test sees its own patched getpass."""
+    os_user.cache_clear()
     yield
-    admin_name.os_user.cache_clear()
+    os_user.cache_clear()
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
